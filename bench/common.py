@@ -1,0 +1,60 @@
+"""Shared benchmark plumbing: machine description, peak memory, result files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+WORK = Path(__file__).parent / "work"
+
+
+def machine() -> str:
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process or any finished child (MB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def workdir(name: str) -> Path:
+    path = WORK / name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def write_result(
+    name: str,
+    metric: str,
+    value: float,
+    unit: str,
+    baseline: float | None = None,
+    peak_mb: float | None = None,
+    **extra,
+) -> dict:
+    """Write bench/results/<name>.json; ratio = value / baseline (> 1 is better)."""
+    result = {
+        "name": name,
+        "metric": metric,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": None if baseline is None else round(baseline, 3),
+        "ratio": None if not baseline else round(value / baseline, 2),
+        "peak_rss_mb": round(peak_mb if peak_mb is not None else peak_rss_mb(), 1),
+        "machine": machine(),
+        **extra,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))
+    return result

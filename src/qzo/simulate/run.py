@@ -1,0 +1,193 @@
+"""Simulate the whole sky: sources, ZTF DR light-curve files, ancillary catalogs and the truth.
+
+Work is split into units of one primary field quadrant (a HEALPix order-6 pixel inside an order-3
+"field" pixel). A unit writes its primary file and the secondary-grid file holding its duplicates,
+so one source's variability is drawn once and seen consistently by both. Each unit has its own
+random stream, so the output does not depend on the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import healpy as hp
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from ..io import write_json_atomic, write_parquet_atomic
+from ..ztf_format import FILTER_IDS, DRFileName
+from .schedule import field_exposures
+from .sky import galactic_latitude, offset_positions, sample_sources
+from .surveys import simulate_surveys
+from .variability import VariabilityModel, assign_variability
+from .ztf import observe_file, write_dr_file
+
+log = logging.getLogger(__name__)
+
+FIELD_ORDER, QUADRANT_ORDER = 3, 6
+SECONDARY_FIELD_OFFSET = 1000
+_SECONDARY_RCID_SHIFT = 32
+_PLANE_DEG = 15.0  # fields closer to the plane get the nightly plane-survey cadence
+_UNIT_COLUMNS = [
+    "source_id",
+    "mag_g",
+    "g_r",
+    "var_type",
+    "tau",
+    "sf_inf",
+    "period",
+    "amplitude",
+    "var_seed",
+    "extendedness",
+    "ztf_ra",
+    "ztf_dec",
+    "dup_ra",
+    "dup_dec",
+    "is_duplicated",
+]
+
+#: Where each product lands inside the simulation output directory.
+LAYOUT = {
+    "ztf": "ztf",
+    "allwise": "allwise.parquet",
+    "ps1": "ps1.parquet",
+    "gaia": "gaia.parquet",
+    "sdss_specobj": "sdss_specobj.parquet",
+    "truth_sources": "truth/sources.parquet",
+    "truth_objects": "truth/objects.parquet",
+    "manifest": "manifest.json",
+}
+
+
+def _ztf_positions(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> pd.DataFrame:
+    """ZTF positions (astrometric scatter) and, for duplicated sources, the second objectid's."""
+    n = len(src)
+    sep = 0.06 * np.sqrt(-2 * np.log(rng.random(n)))
+    src["ztf_ra"], src["ztf_dec"] = offset_positions(
+        src["ra"].to_numpy(), src["dec"].to_numpy(), sep, rng.uniform(0, 2 * np.pi, n)
+    )
+    src["is_duplicated"] = rng.random(n) < cfg["duplicate_fraction"]
+    src["dup_ra"], src["dup_dec"] = offset_positions(
+        src["ztf_ra"].to_numpy(),
+        src["ztf_dec"].to_numpy(),
+        rng.uniform(0.1, 0.5, n),
+        rng.uniform(0, 2 * np.pi, n),
+    )
+    field_pix = hp.ang2pix(2**FIELD_ORDER, src["ztf_ra"], src["ztf_dec"], nest=True, lonlat=True)
+    quad_pix = hp.ang2pix(2**QUADRANT_ORDER, src["ztf_ra"], src["ztf_dec"], nest=True, lonlat=True)
+    src["field_pix"] = field_pix
+    src["rcid"] = quad_pix - field_pix * 4 ** (QUADRANT_ORDER - FIELD_ORDER)
+    return src
+
+
+def _simulate_unit(args) -> list[tuple[str, pd.DataFrame]]:
+    unit, field_pix, rcid, cfg, out_dir = args
+    seed = cfg["seed"]
+    rng = np.random.default_rng([seed, 1, field_pix, rcid])
+    model = VariabilityModel(unit, rng)
+    ra_c, dec_c = hp.pix2ang(2**FIELD_ORDER, field_pix, nest=True, lonlat=True)
+    written = []
+    targets = [(False, field_pix + 1, rcid, np.arange(len(unit)), "ztf")]
+    dup_rows = np.flatnonzero(unit["is_duplicated"].to_numpy())
+    if len(dup_rows):
+        targets.append(
+            (
+                True,
+                SECONDARY_FIELD_OFFSET + field_pix + 1,
+                (rcid + _SECONDARY_RCID_SHIFT) % 64,
+                dup_rows,
+                "dup",
+            )
+        )
+    for band in cfg["bands"]:
+        for secondary, fieldid, file_rcid, rows, pos in targets:
+            exp_rng = np.random.default_rng([seed, 2, fieldid, FILTER_IDS[band]])
+            exposures = field_exposures(
+                ra_c,
+                dec_c,
+                band,
+                cfg,
+                exp_rng,
+                secondary=secondary,
+                plane=abs(galactic_latitude(ra_c, dec_c)) < _PLANE_DEG,
+            )
+            view = unit.copy()
+            view["ztf_ra"], view["ztf_dec"] = view[f"{pos}_ra"], view[f"{pos}_dec"]
+            rows = rows[np.argsort(view["ztf_dec"].to_numpy()[rows], kind="stable")]
+            epochs = observe_file(view, model, rows, exposures, band, rng)
+            name = DRFileName(fieldid, band, int(file_rcid), cfg["data_release"])
+            path, ids = write_dr_file(
+                Path(out_dir), name, view.iloc[rows], epochs, cfg["hmjd_dtype"]
+            )
+            ids["is_secondary"] = secondary
+            written.append((str(path), ids))
+    return written
+
+
+def simulate_sky(
+    cfg: dict, output_dir: str | Path, workers: int = 1, progress: bool = True
+) -> dict:
+    """Write the simulated sky under ``output_dir`` (see :data:`LAYOUT`); return the manifest."""
+    out = Path(output_dir)
+    root = np.random.SeedSequence(cfg["seed"])
+    src_rng, pos_rng, survey_rng = (np.random.default_rng(s) for s in root.spawn(3))
+    src = assign_variability(sample_sources(cfg, src_rng), src_rng)
+    src = _ztf_positions(src, cfg, pos_rng)
+
+    groups = src.groupby(["field_pix", "rcid"], sort=True).indices
+    jobs = [
+        (
+            src.iloc[idx][_UNIT_COLUMNS].reset_index(drop=True),
+            int(fp),
+            int(rc),
+            cfg,
+            str(out / LAYOUT["ztf"]),
+        )
+        for (fp, rc), idx in groups.items()
+    ]
+    log.info(
+        "simulating %d sources in %d field quadrants with %d workers", len(src), len(jobs), workers
+    )
+    results = []
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            it = pool.map(_simulate_unit, jobs, chunksize=1)
+            results = list(tqdm(it, total=len(jobs), disable=not progress, desc="simulate"))
+    else:
+        results = [_simulate_unit(j) for j in tqdm(jobs, disable=not progress, desc="simulate")]
+    files = sorted(p for unit in results for p, _ in unit)
+    objects = pd.concat([ids for unit in results for _, ids in unit], ignore_index=True)
+    objects = objects.sort_values("objectid", kind="stable").reset_index(drop=True)
+
+    catalogs = simulate_surveys(src, cfg, survey_rng)
+    for name, (table, _, _) in catalogs.items():
+        write_parquet_atomic(table, out / LAYOUT[name])
+
+    truth = src.drop(columns=["field_pix", "rcid", "var_seed"]).copy()
+    for name, (_, source_ids, cat_ids) in catalogs.items():
+        if name == "sdss_specobj":
+            truth["n_sdss_spectra"] = np.bincount(source_ids, minlength=len(src))[
+                truth["source_id"]
+            ]
+        else:
+            ids = np.full(len(src), -1, dtype=np.int64)
+            ids[source_ids] = cat_ids
+            truth[f"{name}_id"] = ids[truth["source_id"]]
+    truth["n_objectids"] = np.bincount(objects["source_id"], minlength=len(src))[truth["source_id"]]
+    write_parquet_atomic(truth, out / LAYOUT["truth_sources"])
+    write_parquet_atomic(objects, out / LAYOUT["truth_objects"])
+
+    manifest = {
+        "seed": cfg["seed"],
+        "n_sources": len(src),
+        "n_objectids": len(objects),
+        "n_epochs": int(objects["nepochs"].sum()),
+        "ztf_files": [str(Path(p).relative_to(out)) for p in files],
+        "catalog_rows": {name: len(t) for name, (t, _, _) in catalogs.items()},
+        "layout": LAYOUT,
+    }
+    write_json_atomic(manifest, out / LAYOUT["manifest"])
+    return manifest
