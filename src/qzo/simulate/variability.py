@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .hashrng import hashed_uniform
+from ..hashrng import hashed_uniform
 
 VAR_TYPES = ("constant", "drw", "red_noise", "pulsator", "eclipsing", "lpv", "cv")
 _STAR_MIX = {
