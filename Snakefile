@@ -9,6 +9,8 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/simulate.smk"
 include: "rules/inputs.smk"
+include: "rules/partition.smk"
+include: "rules/preprocess.smk"
 
 
 rule all:

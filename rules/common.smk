@@ -7,6 +7,9 @@ from pathlib import Path
 # in conda environments that hold only the dependencies work too.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+import json
+from functools import lru_cache
+
 from qzo.config import validate_config
 from qzo.ingest import resolve_input_files
 from qzo.simulate import LAYOUT as SIM_LAYOUT
@@ -17,6 +20,24 @@ RESULTS = config["results_dir"]
 SIM_DIR = config["simulation"]["output_dir"]
 LOGS = "logs"
 BENCH = "benchmarks"
+PLAN = f"{RESULTS}/partition/plan.json"
+HATS = f"{RESULTS}/hats"
+ZTF_HATS = f"{HATS}/ztf_lc"
+ZTF_MARGIN = f"{HATS}/ztf_lc_margin"
+CATALOGS = list(config["catalogs"])
+# Which simulated product stands in for each external catalog.
+SIM_CATALOG = {
+    "allwise": "allwise",
+    "ps1": "ps1",
+    "gaia": "gaia",
+    "sdss": "sdss_specobj",
+}
+
+
+wildcard_constraints:
+    shard=r"Norder=\d+/Dir=\d+/Npix=\d+",
+    batch=r"\d+",
+    catalog="|".join(CATALOGS),
 
 
 def sim_path(product):
@@ -31,9 +52,53 @@ def ztf_input_files(wildcards=None):
     return [str(p) for p in resolve_input_files(config["inputs"]["ztf_lightcurves"])]
 
 
+def catalog_input_files(wildcards):
+    """An external catalog's files: the simulated table, or the configured glob."""
+    if config["simulation"]["enabled"]:
+        return [sim_path(SIM_CATALOG[wildcards.catalog])]
+    spec = config["catalogs"][wildcards.catalog]["path"]
+    return [str(p) for p in resolve_input_files(spec)]
+
+
+@lru_cache(maxsize=4)
+def _read_plan(path, mtime):
+    plan = json.loads(Path(path).read_text())
+    shard_batches = [[] for _ in plan["shards"]]
+    for batch, shards in enumerate(plan["batch_shards"]):
+        for s in shards:
+            shard_batches[s].append(batch)
+    plan["shard_index"] = {name: i for i, name in enumerate(plan["shards"])}
+    plan["shard_batches"] = shard_batches
+    return plan
+
+
+def partition_plan():
+    """The partition plan; this is where the DAG waits for the checkpoint."""
+    path = checkpoints.partition_plan.get().output.plan
+    return _read_plan(path, Path(path).stat().st_mtime)
+
+
+def split_dirs(wildcards):
+    """The partition_split outputs that hold pieces of this shard or of its margin."""
+    plan = partition_plan()
+    batches = plan["shard_batches"][plan["shard_index"][wildcards.shard]]
+    return [f"{RESULTS}/partition/pieces/batch{b}" for b in batches]
+
+
+def per_shard(pattern):
+    """``pattern`` (with a {shard} field) expanded over every shard of the plan."""
+
+    def expand_shards(wildcards):
+        return [pattern.format(shard=s) for s in partition_plan()["shards"]]
+
+    return expand_shards
+
+
 def final_outputs():
     """Targets of `rule all` for the stages that exist."""
     return [
-        f"{RESULTS}/inputs/ztf_inventory.parquet",
         f"{RESULTS}/inputs/ztf_inventory.json",
+        f"{ZTF_HATS}/properties",
+        f"{RESULTS}/preprocess/summary.json",
+        *[f"{HATS}/catalogs/{c}" for c in CATALOGS],
     ]

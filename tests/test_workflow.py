@@ -2,16 +2,26 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import hats
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import REPO
+from conftest import FIXTURES, REPO
+from hats.io.validation import is_valid_catalog
+
+from qzo.reference import duplicates_reference
 
 pytestmark = pytest.mark.workflow
 TINY = REPO / "tests" / "config" / "tiny.yaml"
+FIXTURE_SAMPLE = FIXTURES / "ztf_dr5_field202_rc61_sample.parquet"
 
 
 def snakemake(workdir: Path, *args, configfile: Path = TINY) -> subprocess.CompletedProcess:
@@ -57,6 +67,66 @@ def test_tiny_run_validates_every_simulated_object(tiny_run):
         assert (tiny_run / "benchmarks" / f"{rule}.tsv").exists()
 
 
+def test_shards_account_for_every_object(tiny_run):
+    inventory = json.loads((tiny_run / "results/inputs/ztf_inventory.json").read_text())
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == inventory["n_objects"]
+    assert acc["epochs_in"] == inventory["n_epochs"]
+    assert acc["objects_out"] + sum(acc["objects_dropped"].values()) == acc["objects_in"]
+    assert acc["epochs_dropped"]["catflags"] > 0 and acc["epochs_dropped"]["nan"] > 0
+    assert acc["n_shards"] > 10
+
+
+def _all_shards(root: Path) -> pd.DataFrame:
+    return pd.concat([pd.read_parquet(p) for p in sorted(root.rglob("Npix=*.parquet"))])
+
+
+def test_dedup_equals_all_sky_brute_force(tiny_run):
+    objects = _all_shards(tiny_run / "results/preprocess/dataset")
+    flags = _all_shards(tiny_run / "results/dedup/dataset").set_index("objectid")
+    assert len(flags) == len(objects) and flags.index.is_unique
+    ref = duplicates_reference(objects["ra"], objects["dec"], objects["n_obs"], objects["objectid"])
+    assert np.array_equal(flags.loc[objects["objectid"], "is_duplicate"].to_numpy(), ref)
+    assert ref.sum() > 50
+    # Every simulated duplicate pair that survived preprocessing has exactly one flagged member.
+    truth = pd.read_parquet(tiny_run / "results/simulated/truth/objects.parquet")
+    kept = truth[truth["objectid"].isin(objects["objectid"])]
+    pairs = kept[kept.groupby("source_id")["objectid"].transform("size") == 2]
+    per_source = flags.loc[pairs["objectid"], "is_duplicate"].groupby(pairs["source_id"].to_numpy())
+    assert len(pairs) > 20 and (per_source.sum() == 1).all()
+
+
+def test_hats_opens_the_shards_and_margins(tiny_run):
+    root = tiny_run / "results/hats"
+    main = hats.read_hats(root / "ztf_lc")
+    margin = hats.read_hats(root / "ztf_lc_margin")
+    assert type(margin).__name__ == "MarginCatalog"
+    assert main.get_healpix_pixels() == margin.get_healpix_pixels()
+    assert len(main.get_healpix_pixels()) > 10
+    assert margin.catalog_info.margin_threshold == 5.0
+    for path in (
+        root / "ztf_lc",
+        root / "ztf_lc_margin",
+        root / "catalogs/allwise/allwise",
+        root / "catalogs/allwise/allwise_margin",
+        root / "catalogs/sdss/sdss",
+    ):
+        assert is_valid_catalog(path, strict=True), path
+    acc = json.loads((root / "catalogs/allwise/accounting.json").read_text())
+    assert acc["rows_out"] + acc["rows_outside_shards"] == acc["rows_in"]
+
+
+def test_rerun_one_shard_by_naming_its_file(tiny_run):
+    shard = sorted((tiny_run / "results/preprocess/dataset").rglob("Npix=*.parquet"))[3]
+    before = shard.read_bytes()
+    shard.unlink()
+    proc = snakemake(tiny_run, str(shard.relative_to(tiny_run)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert shard.read_bytes() == before  # byte-identical
+    out = proc.stdout + proc.stderr
+    assert "rule preprocess:" in out and "rule partition_reduce:" not in out
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0
@@ -80,19 +150,44 @@ def test_unknown_config_key_stops_the_run(tmp_path):
     assert "config key 'simulation.n_source': unknown key" in proc.stdout + proc.stderr
 
 
-def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):
-    cfg = write_config(
+def real_data_config(tmp_path, lightcurves, **extra) -> Path:
+    """A config for real (non-simulated) inputs, with small catalogs made beside them."""
+    table = pq.read_table(FIXTURE_SAMPLE, columns=["objra", "objdec"])
+    cat = tmp_path / "catalog.parquet"
+    pq.write_table(
+        pa.table(
+            {"RA": table.column(0).cast(pa.float64()), "DEC": table.column(1).cast(pa.float64())}
+        ),
+        cat,
+    )
+    catalogs = {
+        name: {"path": str(cat), "ra": "RA", "dec": "DEC"}
+        for name in ("allwise", "ps1", "gaia", "sdss")
+    }
+    return write_config(
         tmp_path / "real.yaml",
         {
-            "inputs": {"ztf_lightcurves": str(ztf_sample)},
+            "inputs": {"ztf_lightcurves": lightcurves},
+            "catalogs": catalogs,
             "simulation": {"enabled": False},
+            **extra,
         },
     )
+
+
+def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):
+    cfg = real_data_config(tmp_path, str(ztf_sample), partition={"max_rows_per_shard": 100})
     proc = snakemake(tmp_path, configfile=cfg)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "results/inputs/ztf_inventory.json").read_text())
     assert summary["n_objects"] == 655 and summary["n_files"] == 1
     assert not (tmp_path / "results/simulated").exists()
+    acc = json.loads((tmp_path / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == 655
+    assert acc["objects_out"] + sum(acc["objects_dropped"].values()) == 655
+    assert acc["epochs_in"] == pq.read_table(ztf_sample).column("nepochs").to_numpy().sum()
+    assert acc["n_shards"] > 1
+    assert hats.read_hats(tmp_path / "results/hats/ztf_lc").catalog_info.total_rows == 655
 
 
 def test_corrupt_input_fails_naming_file_and_rule(tmp_path, ztf_sample):
@@ -101,18 +196,29 @@ def test_corrupt_input_fails_naming_file_and_rule(tmp_path, ztf_sample):
     (data / "ztf_000202_zg_c16_q2_dr5.parquet").write_bytes(ztf_sample.read_bytes())
     corrupt = data / "ztf_000203_zg_c01_q1_dr5.parquet"
     corrupt.write_bytes(ztf_sample.read_bytes()[:5000])
-    cfg = write_config(
-        tmp_path / "real.yaml",
-        {
-            "inputs": {"ztf_lightcurves": str(data / "*.parquet")},
-            "simulation": {"enabled": False},
-        },
-    )
-    proc = snakemake(tmp_path, configfile=cfg)
+    proc = snakemake(tmp_path, configfile=real_data_config(tmp_path, str(data / "*.parquet")))
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"rule ztf_inventory: file {corrupt}: not a readable Parquet file" in out
     assert not (tmp_path / "results/inputs/ztf_inventory.parquet").exists()
+
+
+def test_corrupt_shard_fails_alone(tiny_run, tmp_path):
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, symlinks=True)  # copy2 keeps mtimes: nothing is out of date
+    shards = sorted((work / "results/hats/ztf_lc/dataset").rglob("Npix=*.parquet"))
+    bad = shards[2]
+    bad.write_bytes(b"PAR1 this is not parquet")
+    lc_root = work / "results/hats/ztf_lc/dataset"
+    good = [
+        work / "results/preprocess/dataset" / s.relative_to(lc_root) for s in shards if s != bad
+    ]
+    stamps = {p: p.stat().st_mtime_ns for p in good}
+    proc = snakemake(work, "--keep-going")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"rule preprocess: file {bad.relative_to(work)}: not a readable shard file" in out
+    assert all(p.stat().st_mtime_ns == stamps[p] for p in good)  # other shards untouched
 
 
 def test_slurm_profile_dry_run(tmp_path):

@@ -69,14 +69,25 @@ def _check_consistency(config: dict) -> None:
             f"config key 'inputs.band': '{config['inputs']['band']}' is not among "
             f"'simulation.bands' {sim['bands']}"
         )
-    inputs = config["inputs"]["ztf_lightcurves"]
-    patterns = [inputs] if isinstance(inputs, str) else inputs
-    outside = [p for p in patterns if not _within(p, sim["output_dir"])]
-    if sim["enabled"] and outside:
+    paths = {"inputs.ztf_lightcurves": config["inputs"]["ztf_lightcurves"]}
+    paths.update({f"catalogs.{k}.path": v["path"] for k, v in config["catalogs"].items()})
+    for key, spec in paths.items():
+        patterns = [spec] if isinstance(spec, str) else spec
+        outside = [p for p in patterns if not _within(p, sim["output_dir"])]
+        if sim["enabled"] and outside:
+            raise ConfigError(
+                f"config key '{key}': {outside[0]!r} is outside 'simulation.output_dir' "
+                f"({sim['output_dir']!r}) while simulation.enabled is true; "
+                "point it at the simulated files or set simulation.enabled: false"
+            )
+    part = config["partition"]
+    if part["lowest_order"] > part["highest_order"]:
         raise ConfigError(
-            f"config key 'inputs.ztf_lightcurves': {outside[0]!r} is outside "
-            f"'simulation.output_dir' ({sim['output_dir']!r}) while simulation.enabled is true; "
-            "point it at the simulated files or set simulation.enabled: false"
+            "config key 'partition.lowest_order': must not exceed partition.highest_order"
+        )
+    if part["margin_arcsec"] < config["dedup"]["radius_arcsec"]:
+        raise ConfigError(
+            "config key 'partition.margin_arcsec': must be at least dedup.radius_arcsec"
         )
     mix = sim["sdss_class_mix"]
     if abs(sum(mix.values()) - 1) > 1e-6:

@@ -136,23 +136,26 @@ def preprocess(lc: LightCurves, settings: PreprocessSettings) -> Preprocessed:
     same_obj = segment_ids(night_offsets)
     gaps = gaps[same_obj[1:] == same_obj[:-1]]
     gap_offsets = offsets_from_counts(np.diff(night_offsets) - 1)
-    objects = pd.DataFrame({
-        "objectid": lc.objectid[obj_kept],
-        "ra": lc.ra[obj_kept],
-        "dec": lc.dec[obj_kept],
-        "n_raw": n_raw[obj_kept].astype(np.int32),
-        "n_clean": counts[obj_kept].astype(np.int32),
-        "n_obs": np.diff(night_offsets).astype(np.int32),
-        "mag_median": segment_median(night_m, night_offsets).astype(np.float32),
-        "timespan": (night_t[last] - night_t[first]).astype(np.float32),
-        "cadence_median": segment_median(gaps, gap_offsets).astype(np.float32),
-        "snr_mean": snr_mean[enough_nights].astype(np.float32),
-    })
+    objects = pd.DataFrame(
+        {
+            "objectid": lc.objectid[obj_kept],
+            "ra": lc.ra[obj_kept],
+            "dec": lc.dec[obj_kept],
+            "n_raw": n_raw[obj_kept].astype(np.int32),
+            "n_clean": counts[obj_kept].astype(np.int32),
+            "n_obs": np.diff(night_offsets).astype(np.int32),
+            "mag_median": segment_median(night_m, night_offsets).astype(np.float32),
+            "timespan": (night_t[last] - night_t[first]).astype(np.float32),
+            "cadence_median": segment_median(gaps, gap_offsets).astype(np.float32),
+            "snr_mean": snr_mean[enough_nights].astype(np.float32),
+        }
+    )
 
     # 6. At most max_nights nights per object for the transformer: a random subset (seeded by
     #    objectid, so a rerun is identical), kept in time order.
-    sel, seq_offsets = sample_nights(objects["objectid"].to_numpy(), night_offsets,
-                                     settings.max_nights)
+    sel, seq_offsets = sample_nights(
+        objects["objectid"].to_numpy(), night_offsets, settings.max_nights
+    )
     acc["objects_out"] = len(objects)
     acc["nights_out"] = int(night_offsets[-1])
     return Preprocessed(

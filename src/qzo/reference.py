@@ -19,8 +19,14 @@ from .preprocess import PreprocessSettings
 
 def preprocess_one(hmjd, mag, magerr, catflags, settings: PreprocessSettings) -> dict | None:
     """One light curve: clean, night-average, summarise; None when it is dropped."""
-    df = pd.DataFrame({"mjd": hmjd, "mag": mag.astype(float), "magerr": magerr.astype(float),
-                       "catflags": catflags})
+    df = pd.DataFrame(
+        {
+            "mjd": hmjd,
+            "mag": mag.astype(float),
+            "magerr": magerr.astype(float),
+            "catflags": catflags,
+        }
+    )
     df = df[df["catflags"] < settings.bad_catflags].dropna()
     if len(df) < settings.min_epochs:
         return None
@@ -29,8 +35,13 @@ def preprocess_one(hmjd, mag, magerr, catflags, settings: PreprocessSettings) ->
     df["night"] = np.floor(time.mjd - settings.night_boundary_utc_hours / 24.0)
     df["magerr2"] = df["magerr"] ** 2
     grouped = df.sort_values("mjd").groupby("night")
-    nights = grouped.agg(mjd=("mjd", "mean"), mag=("mag", "mean"), n=("mag", "size"),
-                         e2=("magerr2", "sum"), emean=("magerr", "mean"))
+    nights = grouped.agg(
+        mjd=("mjd", "mean"),
+        mag=("mag", "mean"),
+        n=("mag", "size"),
+        e2=("magerr2", "sum"),
+        emean=("magerr", "mean"),
+    )
     if settings.magerr_combination == "quadrature":
         nights["magerr"] = np.sqrt(nights["e2"]) / nights["n"]
     else:

@@ -1,0 +1,94 @@
+checkpoint partition_plan:
+    """Adaptive HEALPix shards balanced by row count; input files grouped into batches."""
+    input:
+        inventory=f"{RESULTS}/inputs/ztf_inventory.parquet",
+    output:
+        plan=PLAN,
+    log:
+        f"{LOGS}/partition_plan.log",
+    benchmark:
+        f"{BENCH}/partition_plan.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    threads: config["threads"]
+    params:
+        settings=config["partition"],
+    script:
+        "../workflow/scripts/partition_plan.py"
+
+
+rule partition_split:
+    """One batch of light-curve files cut into pieces per shard, plus margin copies."""
+    input:
+        plan=PLAN,
+    output:
+        temp(directory(f"{RESULTS}/partition/pieces/batch{{batch}}")),
+    log:
+        f"{LOGS}/partition_split/batch{{batch}}.log",
+    benchmark:
+        f"{BENCH}/partition_split/batch{{batch}}.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    script:
+        "../workflow/scripts/partition_split.py"
+
+
+rule partition_reduce:
+    """One shard of the ZTF light-curve HATS catalog and its margin."""
+    input:
+        plan=PLAN,
+        batches=split_dirs,
+    output:
+        shard=f"{ZTF_HATS}/dataset/{{shard}}.parquet",
+        margin=f"{ZTF_MARGIN}/dataset/{{shard}}.parquet",
+    log:
+        f"{LOGS}/partition_reduce/{{shard}}.log",
+    benchmark:
+        f"{BENCH}/partition_reduce/{{shard}}.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+    script:
+        "../workflow/scripts/partition_reduce.py"
+
+
+rule hats_metadata:
+    """HATS metadata of the light-curve catalog and its margin (hats and lsdb open them)."""
+    input:
+        plan=PLAN,
+        shards=per_shard(f"{ZTF_HATS}/dataset/{{shard}}.parquet"),
+        margins=per_shard(f"{ZTF_MARGIN}/dataset/{{shard}}.parquet"),
+    output:
+        catalog=f"{ZTF_HATS}/properties",
+        margin=f"{ZTF_MARGIN}/properties",
+    log:
+        f"{LOGS}/hats_metadata.log",
+    benchmark:
+        f"{BENCH}/hats_metadata.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    script:
+        "../workflow/scripts/hats_metadata.py"
+
+
+rule partition_catalog:
+    """An external catalog (AllWISE, PS1, Gaia, SDSS) on the ZTF shards, with margins."""
+    input:
+        plan=PLAN,
+        files=catalog_input_files,
+    output:
+        directory(f"{HATS}/catalogs/{{catalog}}"),
+    log:
+        f"{LOGS}/partition_catalog/{{catalog}}.log",
+    benchmark:
+        f"{BENCH}/partition_catalog/{{catalog}}.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        spec=lambda wc: config["catalogs"][wc.catalog],
+        margin_arcsec=config["partition"]["margin_arcsec"],
+    script:
+        "../workflow/scripts/partition_catalog.py"
