@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["simulate"]
+BENCHMARKS = ["simulate", "preprocess", "dedup", "partition", "dag"]
 
 
 def main(argv: list[str]) -> None:

@@ -58,3 +58,22 @@ def write_result(
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
     return result
+
+
+def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[Path, dict]:
+    """A simulated sky in one cap (dense, like a real ZTF region), written once and reused."""
+    from qzo.config import load_config
+    from qzo.simulate import simulate_sky
+
+    out = WORK / f"sky_{n_sources}_{radius_deg}_{seed}"
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        sim = {
+            "n_sources": n_sources,
+            "seed": seed,
+            "regions": [{"ra": 185.0, "dec": 30.0, "radius": radius_deg}],
+        }
+        cfg = load_config(overrides={"simulation": sim})["simulation"]
+        simulate_sky(cfg, out, workers=os.cpu_count() or 1, progress=False)
+    return out, json.loads(manifest.read_text())

@@ -10,6 +10,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 import json
 from functools import lru_cache
 
+from snakemake.exceptions import WorkflowError
+
 from qzo.config import validate_config
 from qzo.ingest import resolve_input_files
 from qzo.simulate import LAYOUT as SIM_LAYOUT
@@ -72,24 +74,40 @@ def _read_plan(path, mtime):
     return plan
 
 
-def partition_plan():
-    """The partition plan; this is where the DAG waits for the checkpoint."""
-    path = checkpoints.partition_plan.get().output.plan
-    return _read_plan(path, Path(path).stat().st_mtime)
+def current_plan():
+    """The partition plan on disk (read once per change)."""
+    if not Path(PLAN).exists():
+        raise WorkflowError(
+            f"{PLAN} does not exist yet: run the partition_plan rule first"
+        )
+    return _read_plan(PLAN, Path(PLAN).stat().st_mtime)
 
 
 def split_dirs(wildcards):
-    """The partition_split outputs that hold pieces of this shard or of its margin."""
-    plan = partition_plan()
-    batches = plan["shard_batches"][plan["shard_index"][wildcards.shard]]
-    return [f"{RESULTS}/partition/pieces/batch{b}" for b in batches]
+    """The partition_split outputs that hold pieces of this shard or of its margin.
+
+    Per-shard jobs are only requested through per_shard() below, after the checkpoint has
+    run, so they read the plan from disk and do not depend on the checkpoint themselves:
+    that keeps the DAG of tens of thousands of shard jobs cheap to build.
+    """
+    plan = current_plan()
+    index = plan["shard_index"].get(wildcards.shard)
+    if index is None:
+        raise WorkflowError(
+            f"shard {wildcards.shard} is not in the partition plan {PLAN}"
+        )
+    return [
+        f"{RESULTS}/partition/pieces/batch{b}" for b in plan["shard_batches"][index]
+    ]
 
 
 def per_shard(pattern):
-    """``pattern`` (with a {shard} field) expanded over every shard of the plan."""
+    """``pattern`` (with a {shard} field) expanded over every shard of the plan; the gather
+    rules that use it wait for the partition_plan checkpoint (the only one)."""
 
     def expand_shards(wildcards):
-        return [pattern.format(shard=s) for s in partition_plan()["shards"]]
+        checkpoints.partition_plan.get()
+        return [pattern.format(shard=s) for s in current_plan()["shards"]]
 
     return expand_shards
 

@@ -35,26 +35,6 @@ rule partition_split:
         "../workflow/scripts/partition_split.py"
 
 
-rule partition_reduce:
-    """One shard of the ZTF light-curve HATS catalog and its margin."""
-    input:
-        plan=PLAN,
-        batches=split_dirs,
-    output:
-        shard=f"{ZTF_HATS}/dataset/{{shard}}.parquet",
-        margin=f"{ZTF_MARGIN}/dataset/{{shard}}.parquet",
-    log:
-        f"{LOGS}/partition_reduce/{{shard}}.log",
-    benchmark:
-        f"{BENCH}/partition_reduce/{{shard}}.tsv"
-    conda:
-        "../envs/cpu.yaml"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-    script:
-        "../workflow/scripts/partition_reduce.py"
-
-
 rule hats_metadata:
     """HATS metadata of the light-curve catalog and its margin (hats and lsdb open them)."""
     input:

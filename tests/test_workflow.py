@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,7 +123,7 @@ def test_rerun_one_shard_by_naming_its_file(tiny_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert shard.read_bytes() == before  # byte-identical
     out = proc.stdout + proc.stderr
-    assert "rule preprocess:" in out and "rule partition_reduce:" not in out
+    assert "rule shard:" in out and "rule simulate:" not in out
 
 
 def test_rerun_has_nothing_to_do(tiny_run):
@@ -203,22 +202,21 @@ def test_corrupt_input_fails_naming_file_and_rule(tmp_path, ztf_sample):
     assert not (tmp_path / "results/inputs/ztf_inventory.parquet").exists()
 
 
-def test_corrupt_shard_fails_alone(tiny_run, tmp_path):
+def test_corrupt_file_fails_its_shards_alone(tmp_path):
+    """A file that goes bad after validation fails its own batch and shards; the rest finish."""
     work = tmp_path / "w"
-    shutil.copytree(tiny_run, work, symlinks=True)  # copy2 keeps mtimes: nothing is out of date
-    shards = sorted((work / "results/hats/ztf_lc/dataset").rglob("Npix=*.parquet"))
-    bad = shards[2]
+    assert snakemake(work, "--until", "partition_plan").returncode == 0
+    plan = json.loads((work / "results/partition/plan.json").read_text())
+    bad = Path(plan["batches"][0][0])
+    bad = bad if bad.is_absolute() else work / bad
     bad.write_bytes(b"PAR1 this is not parquet")
-    lc_root = work / "results/hats/ztf_lc/dataset"
-    good = [
-        work / "results/preprocess/dataset" / s.relative_to(lc_root) for s in shards if s != bad
-    ]
-    stamps = {p: p.stat().st_mtime_ns for p in good}
     proc = snakemake(work, "--keep-going")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert f"rule preprocess: file {bad.relative_to(work)}: not a readable shard file" in out
-    assert all(p.stat().st_mtime_ns == stamps[p] for p in good)  # other shards untouched
+    assert f"rule partition_split: file {bad.relative_to(work)}: not a readable Parquet file" in out
+    touched = {plan["shards"][i] for i in plan["batch_shards"][0]}
+    done = {s for s in plan["shards"] if (work / f"results/dedup/dataset/{s}.parquet").exists()}
+    assert done == set(plan["shards"]) - touched and len(done) > 0
 
 
 def test_slurm_profile_dry_run(tmp_path):

@@ -33,6 +33,8 @@ def write_parquet_atomic(table: pa.Table | pd.DataFrame, path: str | Path, **kwa
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     kwargs.setdefault("compression", "zstd")
+    if isinstance(kwargs.get("use_dictionary"), set):
+        kwargs["use_dictionary"] = sorted(kwargs["use_dictionary"]) or False
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **kwargs)
     return Path(path)

@@ -209,6 +209,37 @@ def run_dedup(preprocessed_path, margin_path, radius_arcsec: float, out_path) ->
     return flags
 
 
+def run_shard(
+    plan_path, shard: str, batch_dirs, out, preprocess_settings: dict, dedup_radius_arcsec: float
+) -> dict:
+    """Everything one shard needs, in one job: reduce → preprocess → dedup.
+
+    ``out`` names the outputs: lightcurves, lightcurves_margin, objects, objects_margin,
+    accounting, dedup.
+    """
+    counts = run_partition_reduce(
+        plan_path, shard, batch_dirs, out.lightcurves, out.lightcurves_margin
+    )
+    acc = run_preprocess(
+        out.lightcurves,
+        out.lightcurves_margin,
+        preprocess_settings,
+        out.objects,
+        out.objects_margin,
+        out.accounting,
+    )
+    flags = run_dedup(out.objects, out.objects_margin, dedup_radius_arcsec, out.dedup)
+    log.info(
+        "shard %s: %d rows (+%d margin), %d kept, %d flagged duplicate",
+        shard,
+        counts["main_rows"],
+        counts["margin_rows"],
+        acc["objects_out"],
+        int(flags["is_duplicate"].sum()),
+    )
+    return acc
+
+
 def run_preprocess_summary(inventory_path, accounting_paths, dedup_paths, out_path) -> dict:
     """Sum the per-shard accounting; every input object must be accounted for."""
     inventory = pd.read_parquet(inventory_path)

@@ -1,13 +1,14 @@
-from qzo.pipeline import run_partition_reduce
+from qzo.pipeline import run_shard
 from qzo.workflow import run_rule
 
 run_rule(
     snakemake,
-    lambda: run_partition_reduce(
+    lambda: run_shard(
         snakemake.input.plan,
         snakemake.wildcards.shard,
         snakemake.input.batches,
-        snakemake.output.shard,
-        snakemake.output.margin,
+        snakemake.output,
+        snakemake.params.preprocess,
+        snakemake.params.dedup_radius_arcsec,
     ),
 )
