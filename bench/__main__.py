@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["simulate", "preprocess", "dedup", "partition", "dag"]
+BENCHMARKS = ["simulate", "preprocess", "dedup", "partition", "dag", "astromer_cpu"]
 
 
 def main(argv: list[str]) -> None:

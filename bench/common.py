@@ -11,6 +11,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "work"
+REPO_SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def machine() -> str:

@@ -6,7 +6,12 @@ from conftest import fixture_path
 
 pytest.importorskip("tensorflow")
 
-from qzo.astromer.embed import encode_like_reference, mean_embeddings
+from qzo.astromer.embed import (
+    encode_like_reference,
+    encode_windows,
+    encode_windows_compact,
+    mean_embeddings,
+)
 from qzo.astromer.reference import run_reference
 from qzo.astromer.weights import load_pretrained_encoder, resolve_weights
 from qzo.astromer.windows import make_windows
@@ -94,7 +99,20 @@ def test_mean_embedding_uses_real_epochs_only(encoder):
     rng = np.random.default_rng(3)
     t = 58000 + np.cumsum(rng.uniform(1, 3, 30))
     m = 18 + rng.normal(0, 0.1, 30)
-    one = mean_embeddings(encoder, np.array([0, 30]), t, m)
+    one = mean_embeddings(encoder, np.array([0, 30]), t, m, exact=True)
     per_epoch = encode_like_reference(encoder, np.array([0, 30]), t, m)[0]
     np.testing.assert_allclose(one[0], per_epoch.mean(0), rtol=1e-5, atol=1e-6)
     assert one.shape == (1, 256) and np.isfinite(one).all()
+
+
+def test_compact_windows_agree_with_full_windows(encoder):
+    x, offsets = light_curves(np.random.default_rng(11), n=60)
+    win = make_windows(offsets, x[:, 0], x[:, 1])
+    full = encode_windows(encoder, win)
+    compact = encode_windows_compact(encoder, win, batch_size=16)
+    worst = max(float(np.abs(c - full[i, : len(c)]).max()) for i, c in enumerate(compact))
+    assert all(len(c) == n for c, n in zip(compact, win.length, strict=True))
+    assert worst < 3e-3, worst
+    fast = mean_embeddings(encoder, offsets, x[:, 0], x[:, 1])
+    slow = mean_embeddings(encoder, offsets, x[:, 0], x[:, 1], exact=True)
+    assert np.abs(fast - slow).max() < 1e-3

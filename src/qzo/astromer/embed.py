@@ -5,7 +5,34 @@ from __future__ import annotations
 import numpy as np
 
 from .encoder import AstromerEncoder
-from .windows import Windows, make_windows
+from .windows import Windows, compact_windows, make_windows
+
+_GRAPHS: dict[int, object] = {}
+
+
+def _graph(model: AstromerEncoder):
+    """The model's call as one TensorFlow graph (traced once per input shape)."""
+    import tensorflow as tf
+
+    if id(model) not in _GRAPHS:
+        _GRAPHS[id(model)] = tf.function(model.call, reduce_retracing=True)
+    return _GRAPHS[id(model)]
+
+
+def encode_windows_compact(model: AstromerEncoder, win: Windows, batch_size: int = 32):
+    """Embeddings of the real epochs of every window, the fast way: windows batched by length,
+    padding folded into one token (:func:`compact_windows`), run as a graph. Agrees with
+    :func:`encode_windows` to ~1e-3 (float32 rounding of a different summation order).
+
+    Returns a list with one (length, d_model) array per window.
+    """
+    out: list = [None] * len(win.owner)
+    run = _graph(model)
+    for batch in compact_windows(win, batch_size):
+        emb = np.asarray(run(batch.inputs))
+        for row, (i, n) in enumerate(zip(batch.index, batch.length, strict=True)):
+            out[i] = emb[row, :n]
+    return out
 
 
 def encode_windows(model: AstromerEncoder, win: Windows, batch_size: int = 256) -> np.ndarray:
@@ -38,16 +65,25 @@ def encode_like_reference(model: AstromerEncoder, offsets, times, mags, batch_si
     return out
 
 
-def mean_embeddings(model: AstromerEncoder, offsets, times, mags, batch_size: int = 256):
-    """One vector per light curve: the mean embedding over real epochs of all its windows."""
+def mean_embeddings(
+    model: AstromerEncoder, offsets, times, mags, batch_size: int = 32, exact: bool = False
+) -> np.ndarray:
+    """One vector per light curve: the mean embedding over real epochs of all its windows.
+
+    ``exact`` runs the full 200-position windows eagerly (bit-identical to the published model
+    on CPU); otherwise the compact, length-batched graph path (~2–3× faster, ~1e-3 apart).
+    """
     win = make_windows(
         np.asarray(offsets), np.asarray(times), np.asarray(mags), model.config_["window"]
     )
-    emb = encode_windows(model, win, batch_size)
-    real = 1.0 - win.mask  # (n_win, window, 1)
-    sums = (emb * real).sum(axis=1)
+    d = model.config_["d_model"]
+    if exact:
+        sums = (encode_windows(model, win, batch_size) * (1.0 - win.mask)).sum(axis=1)
+    else:
+        per_window = encode_windows_compact(model, win, batch_size)
+        sums = np.stack([e.sum(axis=0) for e in per_window]) if per_window else np.zeros((0, d))
     n_lc = len(offsets) - 1
-    total = np.zeros((n_lc, emb.shape[-1]), np.float64)
+    total = np.zeros((n_lc, d), np.float64)
     np.add.at(total, win.owner, sums)
     count = np.bincount(win.owner, weights=win.length, minlength=n_lc)
     return (total / np.maximum(count, 1)[:, None]).astype(np.float32)

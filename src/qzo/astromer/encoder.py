@@ -44,6 +44,7 @@ class EncoderBlock(layers.Layer):
         return ops.transpose(ops.reshape(x, (b, s, self.num_heads, self.depth)), (0, 2, 1, 3))
 
     def call(self, x, mask_bias, training=False):
+        """``mask_bias`` (B, 1, S, S) is added to the attention logits."""
         q, k, v = self._heads(self.wq(x)), self._heads(self.wk(x)), self._heads(self.wv(x))
         logits = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) / (self.depth**0.5)
         weights = ops.softmax(logits + mask_bias, axis=-1)
@@ -88,12 +89,17 @@ class AstromerEncoder(keras.Model):
         return {**super().get_config(), **self.config_}
 
     def call(self, inputs, training=False):
+        """``inputs``: ``times``, ``mags``, ``mask`` (B, S, 1); optionally ``key_log_count``
+        (B, S): log of how many identical padded positions a token stands for (compact windows,
+        see :func:`qzo.astromer.windows.compact_windows`)."""
         mask = ops.cast(inputs["mask"], "float32")
         x = self.inp_transform(inputs["mags"]) + positional_encoding(
             inputs["times"], self.config_["d_model"]
         )
         x = self.dropout(x, training=training)
         bias = ops.minimum(1.0, mask + ops.transpose(mask, (0, 2, 1)))[:, None, :, :]
+        if "key_log_count" in inputs:
+            bias = bias + ops.cast(inputs["key_log_count"], "float32")[:, None, None, :]
         for block in self.blocks:
             x = block(x, bias, training=training)
         return x

@@ -1,0 +1,65 @@
+"""Benchmark `astromer_cpu`: encoder inference on the CPU, light curves per second, against the
+reference ``ASTROMER`` package's ``encode`` on the same weights and inputs, in the same run
+(256 light curves of 20–200 epochs). Target (issue 4): ≥ 10×.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from qzo.astromer.embed import encode_like_reference, mean_embeddings
+from qzo.astromer.reference import run_reference
+from qzo.astromer.weights import load_pretrained_encoder, resolve_weights
+
+from .common import REPO_SHARED, workdir, write_result
+
+N_LC = 256
+
+
+def main() -> dict:
+    work = workdir("astromer_cpu")
+    weights = resolve_weights(REPO_SHARED / "fixtures" / "astromer_v1_macho_weights.zip", work)
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(20, 201, N_LC)
+    lcs = []
+    for n in lengths:
+        t = 58000 + np.cumsum(rng.exponential(3.0, n) + 0.01)
+        lcs.append(np.stack([t, 18 + rng.normal(0, 0.2, n), np.full(n, 0.05)], 1))
+    x = np.concatenate(lcs)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    model = load_pretrained_encoder(weights)
+    encode_like_reference(model, offsets[:3], x[:, 0], x[:, 1])  # warm-up (graph tracing)
+    t0 = time.perf_counter()
+    ours = encode_like_reference(model, offsets, x[:, 0], x[:, 1])
+    t_ours = time.perf_counter() - t0
+    mean_embeddings(model, offsets[:40], x[:, 0], x[:, 1])  # warm-up: one trace per length bucket
+    t0 = time.perf_counter()
+    mean_embeddings(model, offsets, x[:, 0], x[:, 1])
+    t_fast = time.perf_counter() - t0
+    ref = run_reference(weights, x, offsets, work)
+    worst = max(
+        float(np.abs(o - ref["outputs"][ref["offsets"][k] : ref["offsets"][k + 1]]).max())
+        for k, o in enumerate(ours)
+    )
+    return write_result(
+        "astromer_cpu",
+        "light curves encoded per second (CPU, compact graph path)",
+        N_LC / t_fast,
+        "light curves/s",
+        baseline=N_LC / float(ref["seconds"]),
+        n_light_curves=N_LC,
+        epochs="20-200",
+        seconds=round(t_fast, 3),
+        baseline_seconds=round(float(ref["seconds"]), 2),
+        exact_path_lc_per_s=round(N_LC / t_ours, 1),
+        exact_path_seconds=round(t_ours, 3),
+        baseline_method="ASTROMER 0.1.8 SingleBandEncoder.encode (tf-keras), batch_size 64",
+        exact_path_max_abs_diff=worst,
+        target="ratio >= 10",
+    )
+
+
+if __name__ == "__main__":
+    main()
