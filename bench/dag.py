@@ -7,9 +7,6 @@ Target (issue 3): under 60 s.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from qzo.healpix import ShardSet
+from qzo.workflow import run_snakemake
 
 from .common import workdir, write_result
 
@@ -65,24 +63,9 @@ def make_workdir() -> Path:
     return work
 
 
-def snakemake(work: Path, *args) -> tuple[float, subprocess.CompletedProcess]:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        "1",
-        *args,
-    ]
+def snakemake(work: Path, *args) -> tuple[float, object]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = run_snakemake(REPO / "Snakefile", work, work / "config.yaml", *args, cores=1)
     return time.perf_counter() - t0, proc
 
 

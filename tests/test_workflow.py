@@ -1,9 +1,7 @@
 """The Snakemake workflow end to end on the tiny config, on the real fixture, and on bad input."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import hats
@@ -17,6 +15,7 @@ from conftest import FIXTURES, REPO
 from hats.io.validation import is_valid_catalog
 
 from qzo.reference import duplicates_reference
+from qzo.workflow import run_snakemake
 
 pytestmark = pytest.mark.workflow
 TINY = REPO / "tests" / "config" / "tiny.yaml"
@@ -24,22 +23,7 @@ FIXTURE_SAMPLE = FIXTURES / "ztf_dr5_field202_rc61_sample.parquet"
 
 
 def snakemake(workdir: Path, *args, configfile: Path = TINY) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        "--cores",
-        "2",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    return run_snakemake(REPO / "Snakefile", workdir, configfile, *args)
 
 
 def write_config(path: Path, config: dict) -> Path:

@@ -32,3 +32,28 @@ def run_rule(smk, main: Callable[[], object]) -> None:
         message = f"rule {smk.rule}: {exc}"
         log.error(message)
         raise SystemExit(message) from None
+
+
+def run_snakemake(snakefile, workdir, configfile, *args, cores: int = 2, timeout: float = 1800):
+    """Run the workflow in a subprocess with this interpreter's environment first on PATH (so
+    job scripts use the same Python); return the completed process (output captured)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        str(cores),
+        *map(str, args),
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
