@@ -28,9 +28,10 @@ class Windows:
     length: np.ndarray  # real epochs in each window
 
 
-def window_starts(counts: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Owner and first epoch (within its light curve) of every window."""
-    per_lc = counts // window + 1
+def window_starts(counts: np.ndarray, window: int, single: bool = False):
+    """Owner and first epoch (within its light curve) of every window; ``single``: one window
+    per light curve, its first ``window`` epochs (the pipeline's light curves are ≤ 200 nights)."""
+    per_lc = np.ones_like(counts) if single else counts // window + 1
     owner = np.repeat(np.arange(len(counts)), per_lc)
     k = np.arange(per_lc.sum()) - np.repeat(offsets_from_counts(per_lc)[:-1], per_lc)
     start = np.maximum(0, np.minimum(counts[owner] - window, k * window))
@@ -38,11 +39,15 @@ def window_starts(counts: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarr
 
 
 def make_windows(
-    offsets: np.ndarray, times: np.ndarray, mags: np.ndarray, window: int = 200
+    offsets: np.ndarray,
+    times: np.ndarray,
+    mags: np.ndarray,
+    window: int = 200,
+    single: bool = False,
 ) -> Windows:
     """Cut every light curve (``offsets`` into flat ``times``/``mags``) into centred windows."""
     counts = np.diff(offsets)
-    owner, start = window_starts(counts, window)
+    owner, start = window_starts(counts, window, single)
     length = np.minimum(counts[owner], window)
     col = np.arange(window)
     real = col[None, :] < length[:, None]
