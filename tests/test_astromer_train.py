@@ -38,7 +38,7 @@ def toy(n, rng):
 def test_pretraining_masks_follow_the_fractions_and_are_redrawn():
     win, _ = toy(400, np.random.default_rng(0))
     a_inputs, target, weight = pretraining_batch(win, np.random.default_rng(1))
-    b_inputs, _, weight_b = pretraining_batch(win, np.random.default_rng(2))
+    _, _, weight_b = pretraining_batch(win, np.random.default_rng(2))
     real = win.mask[..., 0] == 0
     chosen = weight[..., 0] > 0
     assert not chosen[~real].any()
