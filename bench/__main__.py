@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["simulate", "preprocess", "dedup", "partition", "dag", "astromer_cpu"]
+BENCHMARKS = [
+    "simulate",
+    "preprocess",
+    "dedup",
+    "partition",
+    "dag",
+    "astromer_cpu",
+    "astromer_train",
+]
 
 
 def main(argv: list[str]) -> None:
