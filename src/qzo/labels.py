@@ -2,8 +2,8 @@
 
 SDSS rows with ZWARNING ∉ {0, 16} and exact positional repeats are dropped (counted); each SDSS
 object takes the ZTF light curve with the most nights within the radius (ties: smaller
-objectid); the split is stratified by class and grouped by sky position (friends of friends), so repeat
-spectra of one source never straddle train and test.
+objectid); the split is stratified by class and grouped by sky position (friends of friends),
+so repeat spectra of one source never straddle train and test.
 """
 
 from __future__ import annotations
