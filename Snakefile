@@ -11,6 +11,7 @@ include: "rules/simulate.smk"
 include: "rules/inputs.smk"
 include: "rules/partition.smk"
 include: "rules/preprocess.smk"
+include: "rules/astromer.smk"
 
 
 rule all:

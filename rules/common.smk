@@ -39,6 +39,7 @@ SIM_CATALOG = {
 wildcard_constraints:
     shard=r"Norder=\d+/Dir=\d+/Npix=\d+",
     batch=r"\d+",
+    group=r"\d+",
     catalog="|".join(CATALOGS),
 
 
@@ -112,11 +113,42 @@ def per_shard(pattern):
     return expand_shards
 
 
+def shard_names(wildcards=None):
+    """Every shard of the plan, in plan order (after the checkpoint)."""
+    checkpoints.partition_plan.get()
+    return current_plan()["shards"]
+
+
+def infer_groups():
+    """Shards in consecutive groups of astromer.shards_per_job (one GPU job each)."""
+    n = config["astromer"]["shards_per_job"]
+    names = shard_names()
+    return [names[i : i + n] for i in range(0, len(names), n)]
+
+
+def group_inputs(wildcards):
+    shards = infer_groups()[int(wildcards.group)]
+    return [f"{RESULTS}/preprocess/dataset/{s}.parquet" for s in shards]
+
+
+def group_shards(wildcards):
+    return infer_groups()[int(wildcards.group)]
+
+
+def all_predictions(wildcards):
+    return [
+        f"{RESULTS}/astromer/predictions/group{g}.parquet"
+        for g in range(len(infer_groups()))
+    ]
+
+
 def final_outputs():
     """Targets of `rule all` for the stages that exist."""
     return [
         f"{RESULTS}/inputs/ztf_inventory.json",
         f"{ZTF_HATS}/properties",
         f"{RESULTS}/preprocess/summary.json",
+        f"{RESULTS}/labels/summary.json",
+        f"{RESULTS}/astromer/predictions/done.json",
         *[f"{HATS}/catalogs/{c}" for c in CATALOGS],
     ]

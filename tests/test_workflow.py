@@ -110,6 +110,32 @@ def test_rerun_one_shard_by_naming_its_file(tiny_run):
     assert "rule shard:" in out and "rule simulate:" not in out
 
 
+def test_training_set_and_predictions_add_up(tiny_run):
+    labels = json.loads((tiny_run / "results/labels/summary.json").read_text())
+    assert labels["sdss_rows"] == labels["sdss_clean"] + sum(labels["sdss_dropped"].values())
+    assert labels["matched"] + labels["unmatched"] == labels["sdss_clean"]
+    assert (
+        labels["sdss_dropped"]["zwarning"] > 0 and labels["sdss_dropped"]["positional_repeat"] > 0
+    )
+    table = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert len(table) == labels["matched"] and table["objectid"].is_unique
+    assert set(table["split"]) == {"train", "val", "test"}
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    done = json.loads((tiny_run / "results/astromer/predictions/done.json").read_text())
+    assert done["objects"] == acc["objects_out"]
+    preds = pd.concat(
+        [
+            pd.read_parquet(p)
+            for p in sorted((tiny_run / "results/astromer/predictions").glob("group*.parquet"))
+        ]
+    )
+    np.testing.assert_allclose(
+        preds[["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]].sum(axis=1), 1.0, rtol=1e-5
+    )
+    metrics = (tiny_run / "results/astromer/finetune/metrics.csv").read_text().splitlines()
+    assert metrics[0].startswith("epoch,train_loss,val_loss") and len(metrics) == 2
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0
@@ -160,7 +186,13 @@ def real_data_config(tmp_path, lightcurves, **extra) -> Path:
 
 def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):
     cfg = real_data_config(tmp_path, str(ztf_sample), partition={"max_rows_per_shard": 100})
-    proc = snakemake(tmp_path, configfile=cfg)
+    # Real catalogs and spectra are not at hand: run the stages up to the preprocessing summary.
+    proc = snakemake(
+        tmp_path,
+        "results/preprocess/summary.json",
+        "results/hats/ztf_lc/properties",
+        configfile=cfg,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "results/inputs/ztf_inventory.json").read_text())
     assert summary["n_objects"] == 655 and summary["n_files"] == 1

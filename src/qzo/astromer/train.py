@@ -154,7 +154,11 @@ def fit_resumable(
     manager = tf.train.CheckpointManager(state, str(ckpt_dir / "last"), max_to_keep=1)
     best_path = ckpt_dir / "best.weights.h5"
     if manager.latest_checkpoint:
-        state.restore(manager.latest_checkpoint)
+        # Create every variable first, so the checkpoint restores into them (not lazily).
+        if validation:
+            loss_fn(model, *validation[0], training=False)
+        optimizer.build(model.trainable_variables)
+        state.restore(manager.latest_checkpoint).assert_existing_objects_matched()
 
     @tf.function(reduce_retracing=True)
     def train_step(*batch):

@@ -1,0 +1,205 @@
+"""Entry points of the training-set and Astromer rules (labels, pretrain, finetune, infer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .io import write_json_atomic, write_parquet_atomic
+from .labels import SDSS_CLASSES, clean_specobj, grouped_split, match_longest, resolve_matches
+
+log = logging.getLogger(__name__)
+
+_SEQ_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "mjd", "mag"]
+
+
+def run_labels(
+    sdss_dir, shards: list[str], preprocessed: list[str], settings: dict, out_path, summary_path
+) -> dict:
+    """SDSS × ZTF training set over every shard; the light curves come along (≤ 200 nights)."""
+    sdss_dir = Path(sdss_dir)
+    main = [sdss_dir / "sdss" / "dataset" / f"{s}.parquet" for s in shards]
+    margin = [sdss_dir / "sdss_margin" / "dataset" / f"{s}.parquet" for s in shards]
+    all_sdss = pd.concat([pd.read_parquet(p) for p in main], ignore_index=True)
+    clean, drops = clean_specobj(all_sdss)
+    keep = set(clean["SPECOBJID"].tolist())
+    matches = []
+    for m_path, g_path, z_path in zip(main, margin, preprocessed, strict=True):
+        sdss = pd.concat([pd.read_parquet(m_path), pd.read_parquet(g_path)], ignore_index=True)
+        sdss = clean[clean["SPECOBJID"].isin(sdss["SPECOBJID"]) & clean["SPECOBJID"].isin(keep)]
+        ztf = pd.read_parquet(z_path, columns=["objectid", "ra", "dec", "n_obs"])
+        if len(sdss) and len(ztf):
+            found = match_longest(sdss, ztf, settings["radius_arcsec"])
+            matches.append(found.assign(shard=str(z_path)))
+    matched = resolve_matches(pd.concat(matches, ignore_index=True)) if matches else None
+    if matched is None or matched.empty:
+        raise ValueError("no SDSS spectrum matches a preprocessed ZTF light curve")
+    rows = []
+    for path, group in matched.groupby("shard"):
+        table = pq.read_table(path, columns=_SEQ_COLUMNS)
+        ids = table.column("objectid").to_numpy()
+        take = np.flatnonzero(np.isin(ids, group["objectid"].to_numpy()))
+        rows.append(table.take(pa.array(take)))
+    seqs = pa.concat_tables(rows)
+    info = matched.set_index("objectid").loc[seqs.column("objectid").to_numpy()]
+    labels = info["CLASS"].map(SDSS_CLASSES).to_numpy()
+    split = grouped_split(
+        seqs.column("ra").to_numpy(),
+        seqs.column("dec").to_numpy(),
+        labels,
+        settings["split_fractions"],
+        settings["group_radius_arcsec"],
+        settings["seed"],
+    )
+    out = seqs.append_column("specobjid", pa.array(info["SPECOBJID"].to_numpy()))
+    out = out.append_column("class", pa.array(info["CLASS"].to_numpy().astype(str)))
+    out = out.append_column("label", pa.array(labels.astype(np.int8)))
+    out = out.append_column("z", pa.array(info["Z"].to_numpy().astype(np.float64)))
+    out = out.append_column("split", pa.array(split))
+    order = np.argsort(out.column("objectid").to_numpy(), kind="stable")
+    out = out.take(pa.array(order))
+    write_parquet_atomic(out, out_path)
+    frame = out.select(["class", "split"]).to_pandas()
+    summary = {
+        "sdss_rows": len(all_sdss),
+        "sdss_dropped": drops,
+        "sdss_clean": len(clean),
+        "matched": out.num_rows,
+        "unmatched": len(clean) - out.num_rows,
+        "by_split_and_class": {
+            s: g["class"].value_counts().to_dict() for s, g in frame.groupby("split")
+        },
+    }
+    write_json_atomic(summary, summary_path)
+    return summary
+
+
+def _windows(table: pa.Table, window: int):
+    from .astromer.windows import make_windows
+
+    mjd = table.column("mjd").combine_chunks()
+    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
+    mags = table.column("mag").combine_chunks().flatten().to_numpy()
+    return make_windows(offsets, mjd.flatten().to_numpy(), mags, window, single=True)
+
+
+def _split(path, name: str) -> pa.Table:
+    table = pq.read_table(path)
+    mask = np.asarray(table.column("split").to_numpy(zero_copy_only=False) == name)
+    return table.filter(pa.array(mask))
+
+
+def _encoder(cfg: dict, cache_dir):
+    from .astromer.encoder import AstromerEncoder
+    from .astromer.weights import load_pretrained_encoder, resolve_weights
+
+    if cfg["init_weights"]:
+        weights = resolve_weights(cfg["init_weights"], cache_dir, cfg["init_weights_sha256"])
+        return load_pretrained_encoder(weights, cfg["window"])
+    arch = {k: cfg[k] for k in ("num_layers", "d_model", "num_heads", "dff", "dropout", "window")}
+    return AstromerEncoder(**arch).build_for_window()
+
+
+def run_pretrain(training_set, cfg: dict, out_weights, out_dir) -> dict:
+    """Stage 1 on the train split (validation: the val split); writes the encoder's weights."""
+    from .astromer.train import StageSettings, pretrain
+
+    out_dir = Path(out_dir)
+    encoder = _encoder(cfg, out_dir / "cache")
+    train = _windows(_split(training_set, "train"), encoder.config_["window"])
+    val = _windows(_split(training_set, "val"), encoder.config_["window"])
+    summary = pretrain(
+        encoder,
+        train,
+        val,
+        StageSettings(**cfg["pretrain"]),
+        out_dir / "checkpoints",
+        out_dir / "metrics.csv",
+    )
+    tmp = Path(str(out_weights) + ".tmp.weights.h5")
+    encoder.save_weights(tmp)
+    tmp.rename(out_weights)
+    write_json_atomic({**summary, "encoder": encoder.config_}, out_dir / "summary.json")
+    return summary
+
+
+def run_finetune(training_set, encoder_weights, cfg: dict, out_dir) -> dict:
+    """Stage 2: the classifier on the train split, early stopping on the val split; the test
+    split's accuracy is logged for reference."""
+    from .astromer.encoder import AstromerEncoder
+    from .astromer.infer import CLASS_NAMES, classify, save_classifier
+    from .astromer.train import Classifier, StageSettings, finetune
+
+    out_dir = Path(out_dir)
+    meta = json.loads((Path(encoder_weights).parent / "summary.json").read_text())["encoder"]
+    encoder = AstromerEncoder(**meta).build_for_window()
+    encoder.load_weights(encoder_weights)
+    tables = {s: _split(training_set, s) for s in ("train", "val", "test")}
+    wins = {s: _windows(t, meta["window"]) for s, t in tables.items()}
+    labels = {s: t.column("label").to_numpy().astype(np.int64) for s, t in tables.items()}
+    model = Classifier(encoder, n_classes=len(CLASS_NAMES))
+    summary = finetune(
+        model,
+        wins["train"],
+        labels["train"],
+        wins["val"],
+        labels["val"],
+        StageSettings(**cfg["finetune"]),
+        out_dir / "checkpoints",
+        out_dir / "metrics.csv",
+    )
+    test = tables["test"]
+    if test.num_rows:
+        mjd = test.column("mjd").combine_chunks()
+        probs, _ = classify(
+            model,
+            mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0],
+            mjd.flatten().to_numpy(),
+            test.column("mag").combine_chunks().flatten().to_numpy(),
+        )
+        summary["test_accuracy"] = float((probs.argmax(1) == labels["test"]).mean())
+    save_classifier(model, out_dir / "model")
+    write_json_atomic(summary, out_dir / "summary.json")
+    return summary
+
+
+def run_infer(model_dir, preprocessed: list[str], shards: list[str], cfg: dict, out_path) -> int:
+    """Classify a group of shards; one Parquet with a ``shard`` column."""
+    from .astromer.infer import classify_shard, load_classifier
+
+    model, classes = load_classifier(model_dir)
+    parts = []
+    tmp = Path(str(out_path) + ".parts")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for path, shard in zip(preprocessed, shards, strict=True):
+        part = tmp / (shard.replace("/", "_") + ".parquet")
+        classify_shard(model, classes, path, part, cfg["batch_size"], cfg["embeddings"])
+        t = pq.read_table(part)
+        parts.append(t.append_column("shard", pa.array([shard] * t.num_rows, pa.string())))
+    write_parquet_atomic(pa.concat_tables(parts), out_path)
+    for p in tmp.iterdir():
+        p.unlink()
+    tmp.rmdir()
+    return sum(p.num_rows for p in parts)
+
+
+def run_predictions_check(preprocess_summary, group_paths, out_path) -> dict:
+    """Every preprocessed object has exactly one prediction; fail loudly otherwise."""
+    expected = json.loads(Path(preprocess_summary).read_text())["objects_out"]
+    ids = np.concatenate(
+        [pq.read_table(p, columns=["objectid"]).column(0).to_numpy() for p in group_paths]
+    )
+    if len(ids) != expected or len(np.unique(ids)) != len(ids):
+        raise AssertionError(
+            f"{len(ids)} predictions ({len(np.unique(ids))} distinct) for "
+            f"{expected} preprocessed objects"
+        )
+    result = {"objects": len(ids), "groups": len(group_paths)}
+    write_json_atomic(result, out_path)
+    return result
