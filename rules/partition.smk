@@ -39,8 +39,8 @@ rule hats_metadata:
     """HATS metadata of the light-curve catalog and its margin (hats and lsdb open them)."""
     input:
         plan=PLAN,
+        # Each shard's margin comes from the same job as its light-curve file.
         shards=per_shard(f"{ZTF_HATS}/dataset/{{shard}}.parquet"),
-        margins=per_shard(f"{ZTF_MARGIN}/dataset/{{shard}}.parquet"),
     output:
         catalog=f"{ZTF_HATS}/properties",
         margin=f"{ZTF_MARGIN}/properties",

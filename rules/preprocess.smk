@@ -34,8 +34,8 @@ rule preprocess_summary:
     """Sum of the shards' accounting; fails unless every input object is accounted for."""
     input:
         inventory=f"{RESULTS}/inputs/ztf_inventory.parquet",
+        # The shard job writes its accounting last: it stands for all of that shard's outputs.
         accounting=per_shard(f"{RESULTS}/preprocess/accounting/{{shard}}.json"),
-        dedup=per_shard(f"{RESULTS}/dedup/dataset/{{shard}}.parquet"),
     output:
         f"{RESULTS}/preprocess/summary.json",
     log:

@@ -229,6 +229,8 @@ def run_shard(
         out.accounting,
     )
     flags = run_dedup(out.objects, out.objects_margin, dedup_radius_arcsec, out.dedup)
+    acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
+    write_json_atomic(acc, out.accounting)
     log.info(
         "shard %s: %d rows (+%d margin), %d kept, %d flagged duplicate",
         shard,
@@ -240,7 +242,7 @@ def run_shard(
     return acc
 
 
-def run_preprocess_summary(inventory_path, accounting_paths, dedup_paths, out_path) -> dict:
+def run_preprocess_summary(inventory_path, accounting_paths, out_path) -> dict:
     """Sum the per-shard accounting; every input object must be accounted for."""
     inventory = pd.read_parquet(inventory_path)
     total: dict = {
@@ -248,12 +250,13 @@ def run_preprocess_summary(inventory_path, accounting_paths, dedup_paths, out_pa
         "epochs_in": 0,
         "objects_out": 0,
         "nights_out": 0,
+        "duplicates_flagged": 0,
         "epochs_dropped": {},
         "objects_dropped": {},
     }
     for path in accounting_paths:
         acc = json.loads(Path(path).read_text())
-        for key in ("objects_in", "epochs_in", "objects_out", "nights_out"):
+        for key in ("objects_in", "epochs_in", "objects_out", "nights_out", "duplicates_flagged"):
             total[key] += acc[key]
         for group in ("epochs_dropped", "objects_dropped"):
             for reason, n in acc[group].items():
@@ -265,8 +268,6 @@ def run_preprocess_summary(inventory_path, accounting_paths, dedup_paths, out_pa
             f"shards hold {total['objects_in']} objects / {total['epochs_in']} "
             f"epochs, the inputs {expected[0]} / {expected[1]}"
         )
-    dup = pd.concat([pd.read_parquet(p, columns=["is_duplicate"]) for p in dedup_paths])
-    total["duplicates_flagged"] = int(dup["is_duplicate"].sum())
     total["n_shards"] = len(accounting_paths)
     write_json_atomic(total, out_path)
     return total

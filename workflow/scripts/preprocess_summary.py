@@ -6,7 +6,6 @@ run_rule(
     lambda: run_preprocess_summary(
         snakemake.input.inventory,
         snakemake.input.accounting,
-        snakemake.input.dedup,
         snakemake.output[0],
     ),
 )
