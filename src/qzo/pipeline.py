@@ -176,10 +176,9 @@ def _light_curves(path) -> LightCurves:
     return LightCurves.from_table(table)
 
 
-def run_preprocess(
-    shard_path, margin_path, settings: dict, out_path, margin_out_path, accounting_path
-) -> dict:
-    """Preprocess a shard's light curves (and its margin's, for dedup across the border)."""
+def run_preprocess(shard_path, margin_path, settings: dict, out_path, margin_out_path) -> dict:
+    """Preprocess a shard's light curves (and its margin's, for dedup across the border);
+    return the shard's accounting (the caller writes it, once complete)."""
     cfg = PreprocessSettings.from_config(settings)
     result = preprocess(_light_curves(shard_path), cfg)
     check_accounting(result.accounting)
@@ -192,7 +191,6 @@ def run_preprocess(
     write_parquet_atomic(table, out_path)
     margin = preprocess(_light_curves(margin_path), cfg).objects
     write_parquet_atomic(margin[["objectid", "ra", "dec", "n_obs"]], margin_out_path)
-    write_json_atomic(result.accounting, accounting_path)
     return result.accounting
 
 
@@ -226,7 +224,6 @@ def run_shard(
         preprocess_settings,
         out.objects,
         out.objects_margin,
-        out.accounting,
     )
     flags = run_dedup(out.objects, out.objects_margin, dedup_radius_arcsec, out.dedup)
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())

@@ -26,13 +26,19 @@ def run_labels(
     sdss_dir = Path(sdss_dir)
     main = [sdss_dir / "sdss" / "dataset" / f"{s}.parquet" for s in shards]
     margin = [sdss_dir / "sdss_margin" / "dataset" / f"{s}.parquet" for s in shards]
-    all_sdss = pd.concat([pd.read_parquet(p) for p in main], ignore_index=True)
+    per_shard = [pd.read_parquet(p) for p in main]
+    all_sdss = pd.concat(per_shard, ignore_index=True)
     clean, drops = clean_specobj(all_sdss)
-    keep = set(clean["SPECOBJID"].tolist())
     matches = []
-    for m_path, g_path, z_path in zip(main, margin, preprocessed, strict=True):
-        sdss = pd.concat([pd.read_parquet(m_path), pd.read_parquet(g_path)], ignore_index=True)
-        sdss = clean[clean["SPECOBJID"].isin(sdss["SPECOBJID"]) & clean["SPECOBJID"].isin(keep)]
+    for shard_sdss, g_path, z_path in zip(per_shard, margin, preprocessed, strict=True):
+        # The shard's spectra and its margin's (read once above; the margin for its ids only).
+        ids = np.concatenate(
+            [
+                shard_sdss["SPECOBJID"].to_numpy(),
+                pd.read_parquet(g_path, columns=["SPECOBJID"])["SPECOBJID"],
+            ]
+        )
+        sdss = clean[clean["SPECOBJID"].isin(ids)]
         ztf = pd.read_parquet(z_path, columns=["objectid", "ra", "dec", "n_obs"])
         if len(sdss) and len(ztf):
             found = match_longest(sdss, ztf, settings["radius_arcsec"])
