@@ -12,6 +12,7 @@ include: "rules/inputs.smk"
 include: "rules/partition.smk"
 include: "rules/preprocess.smk"
 include: "rules/astromer.smk"
+include: "rules/catalog.smk"
 
 
 rule all:

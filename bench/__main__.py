@@ -13,6 +13,8 @@ BENCHMARKS = [
     "dag",
     "astromer_cpu",
     "astromer_train",
+    "crossmatch",
+    "xgb_infer",
 ]
 
 

@@ -34,10 +34,17 @@ def main() -> dict:
     t0 = time.perf_counter()
     ours = encode_like_reference(model, offsets, x[:, 0], x[:, 1])
     t_ours = time.perf_counter() - t0
-    mean_embeddings(model, offsets[:40], x[:, 0], x[:, 1])  # warm-up: one trace per length bucket
+    # The first pass compiles one XLA program per length bucket (paid once per job, which
+    # classifies ~10^5-10^7 light curves); it is reported apart from the steady throughput.
     t0 = time.perf_counter()
     mean_embeddings(model, offsets, x[:, 0], x[:, 1])
-    t_fast = time.perf_counter() - t0
+    t_first = time.perf_counter() - t0
+    runs = []
+    for _ in range(3):  # the median of three compiled passes (one pass is ~0.5 s)
+        t0 = time.perf_counter()
+        mean_embeddings(model, offsets, x[:, 0], x[:, 1])
+        runs.append(time.perf_counter() - t0)
+    t_fast = float(np.median(runs))
     ref = run_reference(weights, x, offsets, work)
     worst = max(
         float(np.abs(o - ref["outputs"][ref["offsets"][k] : ref["offsets"][k + 1]]).max())
@@ -45,17 +52,21 @@ def main() -> dict:
     )
     return write_result(
         "astromer_cpu",
-        "light curves encoded per second (CPU, compact graph path)",
+        "light curves encoded per second (CPU, compact XLA path, compiled)",
         N_LC / t_fast,
         "light curves/s",
         baseline=N_LC / float(ref["seconds"]),
         n_light_curves=N_LC,
         epochs="20-200",
         seconds=round(t_fast, 3),
+        first_pass_seconds_incl_compilation=round(t_first, 2),
         baseline_seconds=round(float(ref["seconds"]), 2),
+        baseline_first_call_seconds=round(float(ref["first_seconds"]), 2),
         exact_path_lc_per_s=round(N_LC / t_ours, 1),
         exact_path_seconds=round(t_ours, 3),
-        baseline_method="ASTROMER 0.1.8 SingleBandEncoder.encode (tf-keras), batch_size 64",
+        baseline_method=(
+            "ASTROMER 0.1.8 SingleBandEncoder.encode (tf-keras), batch_size 64, second (warm) call"
+        ),
         exact_path_max_abs_diff=worst,
         target="ratio >= 10",
     )

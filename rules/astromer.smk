@@ -47,6 +47,7 @@ rule astromer_finetune:
     output:
         config=f"{RESULTS}/astromer/finetune/model/config.json",
         weights=f"{RESULTS}/astromer/finetune/model/classifier.weights.h5",
+        predictions=f"{RESULTS}/astromer/finetune/training_predictions.parquet",
     log:
         f"{LOGS}/astromer_finetune.log",
     benchmark:
@@ -59,6 +60,28 @@ rule astromer_finetune:
         astromer=config["astromer"],
     script:
         "../workflow/scripts/astromer_finetune.py"
+
+
+rule astromer_finetune_fold:
+    """Cross-fitting: the classifier without one fold of the train split, applied to that
+    fold, so XGBoost trains on out-of-sample light-curve probabilities (GPU job)."""
+    input:
+        table=f"{RESULTS}/labels/training_set.parquet",
+        encoder=f"{RESULTS}/astromer/pretrain/encoder.weights.h5",
+    output:
+        f"{RESULTS}/astromer/folds/fold{{fold}}/predictions.parquet",
+    log:
+        f"{LOGS}/astromer_finetune_fold/fold{{fold}}.log",
+    benchmark:
+        f"{BENCH}/astromer_finetune_fold/fold{{fold}}.tsv"
+    conda:
+        "../envs/gpu.yaml"
+    resources:
+        gpu=1,
+    params:
+        astromer=config["astromer"],
+    script:
+        "../workflow/scripts/astromer_finetune_fold.py"
 
 
 rule astromer_infer:

@@ -27,6 +27,8 @@ HATS = f"{RESULTS}/hats"
 ZTF_HATS = f"{HATS}/ztf_lc"
 ZTF_MARGIN = f"{HATS}/ztf_lc_margin"
 CATALOGS = list(config["catalogs"])
+# The catalogs whose nearest counterparts become features (SDSS gives the labels instead).
+MATCHED_CATALOGS = ["allwise", "ps1", "gaia"]
 # Which simulated product stands in for each external catalog.
 SIM_CATALOG = {
     "allwise": "allwise",
@@ -40,6 +42,7 @@ wildcard_constraints:
     shard=r"Norder=\d+/Dir=\d+/Npix=\d+",
     batch=r"\d+",
     group=r"\d+",
+    fold=r"\d+",
     catalog="|".join(CATALOGS),
 
 
@@ -142,6 +145,46 @@ def all_predictions(wildcards):
     ]
 
 
+def group_features(wildcards):
+    shards = infer_groups()[int(wildcards.group)]
+    return [f"{RESULTS}/features/dataset/{s}.parquet" for s in shards]
+
+
+def all_xgb_predictions(wildcards):
+    return [
+        f"{RESULTS}/xgb/predictions/group{g}.parquet"
+        for g in range(len(infer_groups()))
+    ]
+
+
+def xgb_settings(wildcards=None):
+    """The xgb config section, with the workflow's thread count."""
+    return {**config["xgb"], "threads": config["threads"]}
+
+
+def truth_input(wildcards):
+    """The simulated truth (its manifest stands for it), or nothing on real data."""
+    return [sim_path("manifest")] if config["simulation"]["enabled"] else []
+
+
+EVALUATION_TABLES = ["table1", "table3", "table4", "stacking"]
+
+
+def evaluation_tables():
+    """The evaluate rule's tables (CSV in the report, with a caption each; and Markdown); the
+    truth comparison exists on the simulated sky only."""
+    names = EVALUATION_TABLES + (["truth"] if config["simulation"]["enabled"] else [])
+    out = {}
+    for name in names:
+        out[f"{name}_csv"] = report(
+            f"{RESULTS}/evaluate/{name}.csv",
+            caption=f"../workflow/report/{name}.rst",
+            category="Tables",
+        )
+        out[f"{name}_md"] = f"{RESULTS}/evaluate/{name}.md"
+    return out
+
+
 def final_outputs():
     """Targets of `rule all` for the stages that exist."""
     return [
@@ -150,5 +193,7 @@ def final_outputs():
         f"{RESULTS}/preprocess/summary.json",
         f"{RESULTS}/labels/summary.json",
         f"{RESULTS}/astromer/predictions/done.json",
+        f"{RESULTS}/catalog/summary.json",
+        f"{RESULTS}/evaluate/summary.json",
         *[f"{HATS}/catalogs/{c}" for c in CATALOGS],
     ]

@@ -1,13 +1,15 @@
 rule shard:
     """One shard, start to end: its HATS light curves and margin (the partition's reduce step),
-    preprocessing (the margin's too), and duplicate flags against shard + margin.
+    preprocessing (the margin's too), duplicate flags against shard + margin, and the feature
+    table (nearest AllWISE, PS1 and Gaia counterparts from the catalogs' shard + margin).
 
-    One job per shard, not three: with 12,288 shards, three rules made a 37k-job DAG that took
-    Snakemake ~105 s to plan; one job per shard keeps dry runs and the scheduler light.
+    One job per shard, not four: with 12,288 shards, separate rules made a 37k-job DAG that
+    took Snakemake ~105 s to plan; one job per shard keeps dry runs and the scheduler light.
     """
     input:
         plan=PLAN,
         batches=split_dirs,
+        catalogs=expand(f"{HATS}/catalogs/{{catalog}}", catalog=MATCHED_CATALOGS),
     output:
         lightcurves=f"{ZTF_HATS}/dataset/{{shard}}.parquet",
         lightcurves_margin=f"{ZTF_MARGIN}/dataset/{{shard}}.parquet",
@@ -15,6 +17,7 @@ rule shard:
         objects_margin=f"{RESULTS}/preprocess/margin/{{shard}}.parquet",
         accounting=f"{RESULTS}/preprocess/accounting/{{shard}}.json",
         dedup=f"{RESULTS}/dedup/dataset/{{shard}}.parquet",
+        features=f"{RESULTS}/features/dataset/{{shard}}.parquet",
     log:
         f"{LOGS}/shard/{{shard}}.log",
     benchmark:
@@ -26,6 +29,8 @@ rule shard:
     params:
         preprocess=config["preprocess"],
         dedup_radius_arcsec=config["dedup"]["radius_arcsec"],
+        catalogs={c: config["catalogs"][c] for c in MATCHED_CATALOGS},
+        crossmatch=config["crossmatch"],
     script:
         "../workflow/scripts/shard.py"
 

@@ -8,7 +8,14 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from qzo.astromer.encoder import AstromerEncoder
-from qzo.astromer.infer import classify, classify_shard, load_classifier, save_classifier
+from qzo.astromer.infer import (
+    choose_precision,
+    classify,
+    classify_shard,
+    load_classifier,
+    read_shard_sequences,
+    save_classifier,
+)
 from qzo.astromer.train import Classifier
 
 SMALL = {"num_layers": 1, "d_model": 32, "num_heads": 2, "dff": 16, "window": 200}
@@ -51,15 +58,10 @@ def test_save_and_load_give_the_same_probabilities(model, tmp_path):
 
 def test_classify_shard_writes_one_row_per_object(model, tmp_path):
     shard_file(tmp_path / "shard.parquet")
-    out = classify_shard(
-        model,
-        ["galaxy", "QSO", "star"],
-        tmp_path / "shard.parquet",
-        tmp_path / "probs.parquet",
-        batch_size=16,
-        with_embeddings=True,
+    table = classify_shard(
+        model, ["galaxy", "QSO", "star"], tmp_path / "shard.parquet", 16, with_embeddings=True
     )
-    table = pq.read_table(tmp_path / "probs.parquet")
+    out = table.to_pandas()
     assert table.column_names == ["objectid", "p_lc_galaxy", "p_lc_QSO", "p_lc_star", "embedding"]
     assert table.num_rows == 50 and len(table.column("embedding")[0]) == 32
     p = out[["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]].to_numpy()
@@ -76,3 +78,25 @@ def test_fast_path_agrees_with_exact_path(model, tmp_path):
     fast, _ = classify(model, offsets, t, m, batch_size=16)
     exact, _ = classify(model, offsets, t, m, exact=True)
     assert np.abs(fast - exact).max() <= 1e-3
+
+
+def test_mixed_precision_is_checked_against_float32(model, tmp_path):
+    """A mixed policy runs only where its probabilities agree with float32 (here bfloat16 on
+    the CPU: it either passes the 1e-3 check or is refused loudly, never used unchecked)."""
+    save_classifier(model, tmp_path / "clf")
+    lengths = shard_file(tmp_path / "shard.parquet", n=40)
+    _, offsets, t, m = read_shard_sequences(tmp_path / "shard.parquet")
+    assert list(np.diff(offsets)) == list(lengths)
+    auto, _, record = choose_precision(tmp_path / "clf", "auto", offsets, t, m)
+    assert record["precision"] == "float32"  # no GPU here: auto stays float32
+    mixed, _ = load_classifier(tmp_path / "clf", "mixed_bfloat16")
+    p32, _ = classify(auto, offsets, t, m, batch_size=16)
+    p16, _ = classify(mixed, offsets, t, m, batch_size=16)
+    diff = float(np.abs(p32 - p16).max())
+    assert 0 < diff < 0.1  # a different computation, and still the same model
+    if diff > 1e-3:
+        with pytest.raises(ValueError, match="differ from float32"):
+            choose_precision(tmp_path / "clf", "mixed_bfloat16", offsets, t, m)
+    else:
+        _, _, record = choose_precision(tmp_path / "clf", "mixed_bfloat16", offsets, t, m)
+        assert record["precision"] == "mixed_bfloat16" and record["max_abs_diff"] == diff

@@ -4,7 +4,6 @@ import healpy as hp
 import numpy as np
 import pytest
 
-from qzo.dedup import neighbour_pairs
 from qzo.healpix import (
     MAX_ORDER,
     ShardSet,
@@ -15,6 +14,7 @@ from qzo.healpix import (
     plan_shards,
     shard_relpath,
 )
+from qzo.zones import neighbour_pairs
 
 
 def _sky(rng, n=60000):

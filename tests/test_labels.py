@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from qzo.labels import clean_specobj, grouped_split, match_longest, resolve_matches
+from qzo.labels import (
+    clean_specobj,
+    grouped_split,
+    match_longest,
+    resolve_matches,
+    stacking_folds,
+)
 from qzo.simulate.sky import offset_positions
 
 
@@ -79,3 +85,21 @@ def test_split_is_grouped_and_stratified():
         frac = pd.Series(split[labels == c]).value_counts(normalize=True)
         assert abs(frac["train"] - 0.8) < 0.03 and abs(frac["test"] - 0.1) < 0.02
     assert np.array_equal(split, grouped_split(ra, dec, labels))  # deterministic
+
+
+def test_stacking_folds_cover_the_train_split_only_and_keep_groups_together():
+    rng = np.random.default_rng(1)
+    n = 3000
+    ra, dec = rng.uniform(100, 140, n), rng.uniform(0, 30, n)
+    rep = np.arange(0, n, 7)
+    r2, d2 = offset_positions(ra[rep], dec[rep], np.full(len(rep), 0.2), np.zeros(len(rep)))
+    ra, dec = np.concatenate([ra, r2]), np.concatenate([dec, d2])
+    labels = np.concatenate([rng.integers(0, 3, n), np.zeros(len(rep), int)])
+    labels[n:] = labels[rep]
+    split = grouped_split(ra, dec, labels)
+    fold = stacking_folds(ra, dec, labels, split, 4)
+    assert ((fold >= 0) == (split == "train")).all()
+    assert (fold[rep] == fold[n:]).all()
+    for c in range(3):
+        counts = np.bincount(fold[(labels == c) & (fold >= 0)], minlength=4)
+        assert counts.min() > 0.2 * counts.sum()  # ~ a quarter each

@@ -5,15 +5,26 @@ import subprocess
 from pathlib import Path
 
 import hats
+import lsdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from astropy import units as u
+from astropy.coordinates import SkyCoord
 from conftest import FIXTURES, REPO
 from hats.io.validation import is_valid_catalog
 
+from qzo.catalog import (
+    CATALOG_COLUMNS,
+    QZO_COLUMNS,
+    TRAIN_COLUMNS,
+    any_qso,
+    qzo_selection,
+)
+from qzo.pipeline import catalog_columns
 from qzo.reference import duplicates_reference
 from qzo.workflow import run_snakemake
 
@@ -136,6 +147,83 @@ def test_training_set_and_predictions_add_up(tiny_run):
     assert metrics[0].startswith("epoch,train_loss,val_loss") and len(metrics) == 2
 
 
+def test_features_equal_an_all_sky_match(tiny_run):
+    """Each object's AllWISE features come from its nearest AllWISE source within 1″ over the
+    whole sky (upper limits missing), found through the shard and its margin."""
+    features = _all_shards(tiny_run / "results/features/dataset").reset_index(drop=True)
+    wise = pd.read_parquet(tiny_run / "results/simulated/allwise.parquet")
+    idx, sep, _ = SkyCoord(
+        features["ra"].to_numpy() * u.deg, features["dec"].to_numpy() * u.deg
+    ).match_to_catalog_sky(SkyCoord(wise["ra"].to_numpy() * u.deg, wise["dec"].to_numpy() * u.deg))
+    near = sep.arcsec <= 1.0
+    w1 = np.where(near, wise["w1mpro"].to_numpy()[idx], np.nan)
+    w1 = np.where(near & (wise["ph_qual"].str[0].to_numpy()[idx] == "U"), np.nan, w1)
+    np.testing.assert_array_equal(features["wise_w1"].to_numpy(), w1)
+    assert features["wise_sep_arcsec"].notna().sum() == near.sum() > 100
+    # (Counterparts across shard borders: tests/test_crossmatch.py constructs them.)
+
+
+def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    summary = json.loads((tiny_run / "results/catalog/summary.json").read_text())
+    assert summary["objects"] == acc["objects_out"]
+    full = lsdb.open_catalog(tiny_run / "results/catalog/hats/qzo_objects").compute()
+    objects = _all_shards(tiny_run / "results/preprocess/dataset")
+    assert len(full) == acc["objects_out"] and full["ID"].is_unique
+    assert set(full["ID"]) == set(objects["objectid"])
+    cuts = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
+    all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
+    assert list(all_qso.columns) == CATALOG_COLUMNS
+    assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
+    qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
+    assert list(qzo.columns) == QZO_COLUMNS and len(qzo) == summary["QZO"]
+    assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, cuts), "ID"])
+    assert (qzo["p_WISE_QSO"] > 0.9).all()
+    assert (qzo["mag_median"] < qzo["n_obs"] / 80 + 20.375).all()
+    assert not full.set_index("ID").loc[qzo["ID"], "is_duplicate"].any()
+    # Redshifts exactly where an AllWISE counterpart exists.
+    assert (full["redshift"].notna() == full["wise_sep_arcsec"].notna()).all()
+    train = pd.read_csv(tiny_run / "results/catalog/train.csv")
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert list(train.columns) == TRAIN_COLUMNS and len(train) == len(labels)
+    assert pd.read_parquet(tiny_run / "results/catalog/QZO.parquet")["ID"].tolist() == list(
+        qzo["ID"]
+    )
+
+
+def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
+    out = tiny_run / "results/evaluate"
+    table1 = pd.read_csv(out / "table1.csv")
+    assert len(table1) == 6 and table1.loc[0, "fraction"] == 1.0
+    assert np.isfinite(table1["accuracy"]).all()
+    table3 = pd.read_csv(out / "table3.csv")
+    assert list(table3["features"]) == ["ZTF", "ZTF + WISE", "ZTF + PS + WISE + GAIA"]
+    assert table3["accuracy"].between(0, 1).all()
+    table4 = pd.read_csv(out / "table4.csv").set_index("cut")
+    assert (np.diff(table4.to_numpy(), axis=1) <= 0).all() and table4.iloc[0, 0] > 0
+    stacking = pd.read_csv(out / "stacking.csv")
+    assert set(stacking["light_curve_probabilities"]) == {"out-of-fold", "in-sample"}
+    truth = pd.read_csv(out / "truth.csv").set_index("catalog")
+    assert truth.loc["ZTF_all_QSO", "rows"] == len(
+        pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
+    )
+    # The tiny model is barely trained, so QZO may be empty (purity NaN); ZTF_all_QSO is not.
+    all_qso = truth.loc["ZTF_all_QSO"]
+    assert 0 < all_qso["true_purity"] <= 1 and 0 < all_qso["true_completeness"] <= 1
+    assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
+    for name in ("table1", "table3", "table4", "stacking", "truth"):
+        assert (out / f"{name}.md").read_text().count("|") > 10
+    for fig in ("fig3", "fig7", "fig8", "fig9", "skymap"):
+        assert (out / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_holds_the_tables_and_figures(tiny_run):
+    proc = snakemake(tiny_run, "--report", "report.html")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (tiny_run / "report.html").read_text()
+    assert "fig3.png" in html and "table1.csv" in html
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0
@@ -160,19 +248,25 @@ def test_unknown_config_key_stops_the_run(tmp_path):
 
 
 def real_data_config(tmp_path, lightcurves, **extra) -> Path:
-    """A config for real (non-simulated) inputs, with small catalogs made beside them."""
+    """A config for real (non-simulated) inputs, with small catalogs made beside them: one
+    source on every ZTF object, with the columns each catalog needs (values made up)."""
     table = pq.read_table(FIXTURE_SAMPLE, columns=["objra", "objdec"])
-    cat = tmp_path / "catalog.parquet"
-    pq.write_table(
-        pa.table(
-            {"RA": table.column(0).cast(pa.float64()), "DEC": table.column(1).cast(pa.float64())}
-        ),
-        cat,
-    )
-    catalogs = {
-        name: {"path": str(cat), "ra": "RA", "dec": "DEC"}
-        for name in ("allwise", "ps1", "gaia", "sdss")
-    }
+    n = table.num_rows
+    catalogs = {}
+    for name in ("allwise", "ps1", "gaia", "sdss"):
+        columns = {
+            "RA": table.column(0).cast(pa.float64()),
+            "DEC": table.column(1).cast(pa.float64()),
+        }
+        for col in catalog_columns(name):
+            columns[col] = np.full(n, 15.0)
+        if name == "allwise":
+            columns["ph_qual"] = np.full(n, "AABU")
+        if name == "sdss":
+            columns |= {"SPECOBJID": np.arange(n), "CLASS": np.full(n, "QSO"), "ZWARNING": 0}
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table(pd.DataFrame(columns)), path)
+        catalogs[name] = {"path": str(path), "ra": "RA", "dec": "DEC"}
     return write_config(
         tmp_path / "real.yaml",
         {
@@ -203,6 +297,14 @@ def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):
     assert acc["epochs_in"] == pq.read_table(ztf_sample).column("nepochs").to_numpy().sum()
     assert acc["n_shards"] > 1
     assert hats.read_hats(tmp_path / "results/hats/ztf_lc").catalog_info.total_rows == 655
+    # Every kept object found its counterpart in each catalog; W4 (ph_qual U) is missing.
+    features = _all_shards(tmp_path / "results/features/dataset")
+    assert len(features) == acc["objects_out"]
+    assert acc["crossmatch"] == {
+        "objects": len(features),
+        **{f"{c}_matched": len(features) for c in ("allwise", "ps1", "gaia")},
+    }
+    assert (features["wise_w1_w3"] == 0).all() and features["wise_w4"].isna().all()
 
 
 def test_corrupt_input_fails_naming_file_and_rule(tmp_path, ztf_sample):

@@ -40,6 +40,13 @@ def write_parquet_atomic(table: pa.Table | pd.DataFrame, path: str | Path, **kwa
     return Path(path)
 
 
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a CSV atomically (no index column)."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+    return Path(path)
+
+
 def write_json_atomic(obj, path: str | Path) -> Path:
     """Write JSON atomically, keys sorted, so reruns are byte-identical."""
     with atomic_path(path) as tmp:

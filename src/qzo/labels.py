@@ -13,9 +13,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .dedup import neighbour_pairs
 from .hashrng import hashed_uniform
 from .healpix import healpix_29
+from .zones import neighbour_pairs
 
 SDSS_CLASSES = {"GALAXY": 0, "QSO": 1, "STAR": 2}
 GOOD_ZWARNING = (0, 16)
@@ -69,14 +69,15 @@ def resolve_matches(matches: pd.DataFrame) -> pd.DataFrame:
     return m.drop_duplicates("objectid", keep="first").reset_index(drop=True)
 
 
-def grouped_split(
-    ra, dec, labels, fractions=(0.8, 0.1, 0.1), group_radius_arcsec: float = 2.0, seed: int = 0
+def grouped_assignment(
+    ra, dec, labels, fractions, group_radius_arcsec: float = 2.0, seed: int = 0
 ) -> np.ndarray:
-    """'train' / 'val' / 'test' per row, in proportions ``fractions`` within each class.
+    """A part index (0 … len(fractions) − 1) per row, in proportions ``fractions`` within each
+    class.
 
     Rows closer than ``group_radius_arcsec`` (chained: friends of friends) form one group, which
-    goes to one split, so repeat spectra of a source never straddle train and test. Groups are
-    ordered by a hash of their position (seeded), so the split is random but reproducible.
+    goes to one part, so repeat spectra of a source never straddle two parts. Groups are
+    ordered by a hash of their position (seeded), so the assignment is random but reproducible.
     """
     n = len(labels)
     pairs = neighbour_pairs(ra, dec, group_radius_arcsec)
@@ -86,14 +87,41 @@ def grouped_split(
     np.minimum.at(anchor, group, healpix_29(ra, dec))
     key = hashed_uniform(anchor[group], seed)
     labels = np.asarray(labels)
-    split = np.empty(n, dtype=object)
+    part = np.zeros(n, dtype=np.int64)
     bounds = np.cumsum(fractions) / np.sum(fractions)
     for c in np.unique(labels):
         rows = np.flatnonzero(labels == c)
         order = rows[np.lexsort((group[rows], key[rows]))]
-        # A group's rows sit together in this order: its first position decides its split.
+        # A group's rows sit together in this order: its first position decides its part.
         position = (np.arange(len(order)) + 0.5) / len(order)
         _, first, inverse = np.unique(group[order], return_index=True, return_inverse=True)
         cut = position[first][inverse]
-        split[order] = np.select([cut < bounds[0], cut < bounds[1]], ["train", "val"], "test")
-    return split.astype(str)
+        part[order] = np.minimum(np.searchsorted(bounds, cut, side="right"), len(bounds) - 1)
+    return part
+
+
+def grouped_split(
+    ra, dec, labels, fractions=(0.8, 0.1, 0.1), group_radius_arcsec: float = 2.0, seed: int = 0
+) -> np.ndarray:
+    """'train' / 'val' / 'test' per row (:func:`grouped_assignment` with three parts)."""
+    part = grouped_assignment(ra, dec, labels, fractions, group_radius_arcsec, seed)
+    return np.array(["train", "val", "test"])[part]
+
+
+def stacking_folds(
+    ra, dec, labels, split, n_folds: int, group_radius_arcsec: float = 2.0, seed: int = 0
+) -> np.ndarray:
+    """Cross-fitting fold (0 … n_folds − 1) of each train-split row, −1 elsewhere: grouped and
+    stratified like the split, with a seed of its own."""
+    fold = np.full(len(labels), -1, dtype=np.int64)
+    train = np.flatnonzero(np.asarray(split) == "train")
+    if len(train):
+        fold[train] = grouped_assignment(
+            np.asarray(ra)[train],
+            np.asarray(dec)[train],
+            np.asarray(labels)[train],
+            np.ones(n_folds),
+            group_radius_arcsec,
+            seed + 1,
+        )
+    return fold

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .crossmatch import SURVEYS, ZTF_COLUMNS, shard_features
 from .dedup import flag_duplicates
 from .errors import InputDataError
 from .hats import write_hats_metadata
@@ -102,12 +103,16 @@ def run_hats_metadata(plan_path, catalog_dir, margin_dir) -> dict:
 # --- external catalogs onto the ZTF shards -------------------------------------------------------
 
 
-def read_catalog_file(path, ra: str, dec: str) -> pa.Table:
-    """An external catalog file; its position columns must exist, be numeric and finite."""
+def read_catalog_file(path, ra: str, dec: str, required=()) -> pa.Table:
+    """An external catalog file; its position columns must exist, be numeric and finite, and
+    the ``required`` columns must exist."""
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputDataError(path, f"not a readable Parquet file ({exc})") from None
+    for col in required:
+        if col not in table.column_names:
+            raise InputDataError(path, "column is missing", column=col)
     for col in (ra, dec):
         if col not in table.column_names:
             raise InputDataError(path, "position column is missing", column=col)
@@ -121,6 +126,14 @@ def read_catalog_file(path, ra: str, dec: str) -> pa.Table:
     return table
 
 
+def catalog_columns(name: str) -> list[str]:
+    """The columns the pipeline reads from an external catalog (besides its positions)."""
+    if name == "sdss":
+        return ["SPECOBJID", "CLASS", "Z", "ZWARNING"]
+    survey = SURVEYS[name]
+    return survey.columns + (["ph_qual"] if name == "allwise" else [])
+
+
 def run_partition_catalog(name: str, spec: dict, plan_path, out_dir, margin_arcsec: float) -> dict:
     """Partition one external catalog onto the ZTF shard set (HATS catalog + margin + counts)."""
     shards = shards_of_plan(load_plan(plan_path))
@@ -130,7 +143,7 @@ def run_partition_catalog(name: str, spec: dict, plan_path, out_dir, margin_arcs
     totals = {"rows_in": 0, "rows_outside_shards": 0, "margin_rows": 0}
     schema = None
     for fi, path in enumerate(resolve_input_files(spec["path"])):
-        table = read_catalog_file(path, spec["ra"], spec["dec"])
+        table = read_catalog_file(path, spec["ra"], spec["dec"], catalog_columns(name))
         schema = schema or table.schema.append(pa.field(HEALPIX_29, pa.int64()))
         for k, v in split_table(
             table, spec["ra"], spec["dec"], shards, margin_arcsec, pieces, fi, path, outside="drop"
@@ -207,13 +220,56 @@ def run_dedup(preprocessed_path, margin_path, radius_arcsec: float, out_path) ->
     return flags
 
 
-def run_shard(
-    plan_path, shard: str, batch_dirs, out, preprocess_settings: dict, dedup_radius_arcsec: float
+def read_catalog_shard(catalog_dir, name: str, shard: str, spec: dict) -> pd.DataFrame:
+    """One external catalog's rows on a shard and in its margin (the columns the features use)."""
+    columns = [spec["ra"], spec["dec"], *catalog_columns(name)]
+    frames = []
+    for part in (name, f"{name}_margin"):
+        path = Path(catalog_dir) / part / "dataset" / f"{shard}.parquet"
+        try:
+            frames.append(pd.read_parquet(path, columns=columns))
+        except (pa.ArrowException, OSError, KeyError) as exc:
+            raise InputDataError(path, f"could not read the catalog shard ({exc})") from None
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_features(
+    shard: str, objects_path, dedup_path, catalog_dirs: dict, specs: dict, settings: dict, out_path
 ) -> dict:
-    """Everything one shard needs, in one job: reduce → preprocess → dedup.
+    """The shard's feature table (ZTF scalars, duplicate flag, AllWISE/PS1/Gaia counterparts)."""
+    objects = pd.read_parquet(objects_path, columns=[*ZTF_COLUMNS, HEALPIX_29])
+    flags = pd.read_parquet(dedup_path, columns=["objectid", "is_duplicate"])
+    catalogs = {
+        name: (read_catalog_shard(directory, name, shard, specs[name]), *_radec(specs[name]))
+        for name, directory in catalog_dirs.items()
+    }
+    table, counts = shard_features(
+        objects, flags, catalogs, settings["radius_arcsec"], settings["wise_upper_limits"]
+    )
+    table[HEALPIX_29] = objects[HEALPIX_29].to_numpy()
+    write_parquet_atomic(table, out_path)
+    return counts
+
+
+def _radec(spec: dict) -> tuple[str, str]:
+    return spec["ra"], spec["dec"]
+
+
+def run_shard(
+    plan_path,
+    shard: str,
+    batch_dirs,
+    out,
+    preprocess_settings: dict,
+    dedup_radius_arcsec: float,
+    catalog_dirs: dict,
+    catalog_specs: dict,
+    crossmatch_settings: dict,
+) -> dict:
+    """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch.
 
     ``out`` names the outputs: lightcurves, lightcurves_margin, objects, objects_margin,
-    accounting, dedup.
+    dedup, features, accounting (written last).
     """
     counts = run_partition_reduce(
         plan_path, shard, batch_dirs, out.lightcurves, out.lightcurves_margin
@@ -227,6 +283,15 @@ def run_shard(
     )
     flags = run_dedup(out.objects, out.objects_margin, dedup_radius_arcsec, out.dedup)
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
+    acc["crossmatch"] = run_features(
+        shard,
+        out.objects,
+        out.dedup,
+        catalog_dirs,
+        catalog_specs,
+        crossmatch_settings,
+        out.features,
+    )
     write_json_atomic(acc, out.accounting)
     log.info(
         "shard %s: %d rows (+%d margin), %d kept, %d flagged duplicate",
@@ -250,12 +315,15 @@ def run_preprocess_summary(inventory_path, accounting_paths, out_path) -> dict:
         "duplicates_flagged": 0,
         "epochs_dropped": {},
         "objects_dropped": {},
+        "crossmatch": {},
     }
     for path in accounting_paths:
         acc = json.loads(Path(path).read_text())
         for key in ("objects_in", "epochs_in", "objects_out", "nights_out", "duplicates_flagged"):
             total[key] += acc[key]
-        for group in ("epochs_dropped", "objects_dropped"):
+        if acc["crossmatch"]["objects"] != acc["objects_out"]:
+            raise AssertionError(f"{path}: the feature table does not hold every object")
+        for group in ("epochs_dropped", "objects_dropped", "crossmatch"):
             for reason, n in acc[group].items():
                 total[group][reason] = total[group].get(reason, 0) + n
     check_accounting(total)

@@ -12,7 +12,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .io import write_json_atomic, write_parquet_atomic
-from .labels import SDSS_CLASSES, clean_specobj, grouped_split, match_longest, resolve_matches
+from .labels import (
+    SDSS_CLASSES,
+    clean_specobj,
+    grouped_split,
+    match_longest,
+    resolve_matches,
+    stacking_folds,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +37,9 @@ def run_labels(
     all_sdss = pd.concat(per_shard, ignore_index=True)
     clean, drops = clean_specobj(all_sdss)
     matches = []
-    for shard_sdss, g_path, z_path in zip(per_shard, margin, preprocessed, strict=True):
+    for shard, shard_sdss, g_path, z_path in zip(
+        shards, per_shard, margin, preprocessed, strict=True
+    ):
         # The shard's spectra and its margin's (read once above; the margin for its ids only).
         ids = np.concatenate(
             [
@@ -42,12 +51,12 @@ def run_labels(
         ztf = pd.read_parquet(z_path, columns=["objectid", "ra", "dec", "n_obs"])
         if len(sdss) and len(ztf):
             found = match_longest(sdss, ztf, settings["radius_arcsec"])
-            matches.append(found.assign(shard=str(z_path)))
+            matches.append(found.assign(shard=shard, path=str(z_path)))
     matched = resolve_matches(pd.concat(matches, ignore_index=True)) if matches else None
     if matched is None or matched.empty:
         raise ValueError("no SDSS spectrum matches a preprocessed ZTF light curve")
     rows = []
-    for path, group in matched.groupby("shard"):
+    for path, group in matched.groupby("path"):
         table = pq.read_table(path, columns=_SEQ_COLUMNS)
         ids = table.column("objectid").to_numpy()
         take = np.flatnonzero(np.isin(ids, group["objectid"].to_numpy()))
@@ -63,11 +72,22 @@ def run_labels(
         settings["group_radius_arcsec"],
         settings["seed"],
     )
+    fold = stacking_folds(
+        seqs.column("ra").to_numpy(),
+        seqs.column("dec").to_numpy(),
+        labels,
+        split,
+        settings["stacking_folds"],
+        settings["group_radius_arcsec"],
+        settings["seed"],
+    )
     out = seqs.append_column("specobjid", pa.array(info["SPECOBJID"].to_numpy()))
     out = out.append_column("class", pa.array(info["CLASS"].to_numpy().astype(str)))
     out = out.append_column("label", pa.array(labels.astype(np.int8)))
     out = out.append_column("z", pa.array(info["Z"].to_numpy().astype(np.float64)))
     out = out.append_column("split", pa.array(split))
+    out = out.append_column("fold", pa.array(fold.astype(np.int8)))
+    out = out.append_column("shard", pa.array(info["shard"].to_numpy().astype(str)))
     order = np.argsort(out.column("objectid").to_numpy(), kind="stable")
     out = out.take(pa.array(order))
     write_parquet_atomic(out, out_path)
@@ -95,10 +115,17 @@ def _windows(table: pa.Table, window: int):
     return make_windows(offsets, mjd.flatten().to_numpy(), mags, window, single=True)
 
 
+def _rows(table: pa.Table, mask) -> pa.Table:
+    return table.filter(pa.array(np.asarray(mask, dtype=bool)))
+
+
+def _split_mask(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column("split").to_numpy(zero_copy_only=False) == name)
+
+
 def _split(path, name: str) -> pa.Table:
     table = pq.read_table(path)
-    mask = np.asarray(table.column("split").to_numpy(zero_copy_only=False) == name)
-    return table.filter(pa.array(mask))
+    return _rows(table, _split_mask(table, name))
 
 
 def _encoder(cfg: dict, cache_dir):
@@ -135,20 +162,36 @@ def run_pretrain(training_set, cfg: dict, out_weights, out_dir) -> dict:
     return summary
 
 
-def run_finetune(training_set, encoder_weights, cfg: dict, out_dir) -> dict:
-    """Stage 2: the classifier on the train split, early stopping on the val split; the test
-    split's accuracy is logged for reference."""
+def _probabilities(model, table: pa.Table, classes) -> pd.DataFrame:
+    """``objectid`` and ``p_lc_<class>`` for the light curves of ``table``."""
+    from .astromer.infer import classify
+
+    mjd = table.column("mjd").combine_chunks()
+    probs, _ = classify(
+        model,
+        mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0],
+        mjd.flatten().to_numpy(),
+        table.column("mag").combine_chunks().flatten().to_numpy(),
+    )
+    out = pd.DataFrame({"objectid": table.column("objectid").to_numpy()})
+    for k, name in enumerate(classes):
+        out[f"p_lc_{name}"] = probs[:, k]
+    return out
+
+
+def _finetune(table: pa.Table, train_mask, encoder_weights, cfg: dict, out_dir):
+    """Stage 2 on the rows of ``train_mask``, early stopping on the val split."""
     from .astromer.encoder import AstromerEncoder
-    from .astromer.infer import CLASS_NAMES, classify, save_classifier
+    from .astromer.infer import CLASS_NAMES, save_classifier
     from .astromer.train import Classifier, StageSettings, finetune
 
     out_dir = Path(out_dir)
     meta = json.loads((Path(encoder_weights).parent / "summary.json").read_text())["encoder"]
     encoder = AstromerEncoder(**meta).build_for_window()
     encoder.load_weights(encoder_weights)
-    tables = {s: _split(training_set, s) for s in ("train", "val", "test")}
-    wins = {s: _windows(t, meta["window"]) for s, t in tables.items()}
-    labels = {s: t.column("label").to_numpy().astype(np.int64) for s, t in tables.items()}
+    parts = {"train": _rows(table, train_mask), "val": _rows(table, _split_mask(table, "val"))}
+    wins = {s: _windows(t, meta["window"]) for s, t in parts.items()}
+    labels = {s: t.column("label").to_numpy().astype(np.int64) for s, t in parts.items()}
     model = Classifier(encoder, n_classes=len(CLASS_NAMES))
     summary = finetune(
         model,
@@ -160,39 +203,66 @@ def run_finetune(training_set, encoder_weights, cfg: dict, out_dir) -> dict:
         out_dir / "checkpoints",
         out_dir / "metrics.csv",
     )
-    test = tables["test"]
-    if test.num_rows:
-        mjd = test.column("mjd").combine_chunks()
-        probs, _ = classify(
-            model,
-            mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0],
-            mjd.flatten().to_numpy(),
-            test.column("mag").combine_chunks().flatten().to_numpy(),
-        )
-        summary["test_accuracy"] = float((probs.argmax(1) == labels["test"]).mean())
     save_classifier(model, out_dir / "model")
-    write_json_atomic(summary, out_dir / "summary.json")
+    return model, summary, CLASS_NAMES
+
+
+def run_finetune(training_set, encoder_weights, cfg: dict, out_dir, predictions_path) -> dict:
+    """Stage 2: the classifier on the train split, early stopping on the val split. Its
+    probabilities for every training-set row are written too (in-sample on the train split:
+    used only to measure what in-sample stacking would report); the test accuracy is logged."""
+    table = pq.read_table(training_set)
+    model, summary, classes = _finetune(
+        table, _split_mask(table, "train"), encoder_weights, cfg, out_dir
+    )
+    probs = _probabilities(model, table, classes)
+    test = _split_mask(table, "test")
+    if test.any():
+        truth = table.column("label").to_numpy()[test]
+        predicted = probs.filter(like="p_lc_").to_numpy()[test].argmax(1)
+        summary["test_accuracy"] = float((predicted == truth).mean())
+    write_parquet_atomic(probs, predictions_path)
+    write_json_atomic(summary, Path(out_dir) / "summary.json")
     return summary
 
 
-def run_infer(model_dir, preprocessed: list[str], shards: list[str], cfg: dict, out_path) -> int:
-    """Classify a group of shards; one Parquet with a ``shard`` column."""
-    from .astromer.infer import classify_shard, load_classifier
+def run_finetune_fold(training_set, encoder_weights, fold: int, cfg: dict, out_dir, out_path):
+    """Cross-fitting: stage 2 on the train split without fold ``fold``; the probabilities of
+    that fold's rows (out of sample) are written."""
+    table = pq.read_table(training_set)
+    folds = table.column("fold").to_numpy()
+    if not (folds == fold).any():
+        raise ValueError(f"{training_set}: stacking fold {fold} holds no light curve")
+    train = _split_mask(table, "train") & (folds != fold)
+    model, summary, classes = _finetune(table, train, encoder_weights, cfg, out_dir)
+    probs = _probabilities(model, _rows(table, folds == fold), classes)
+    write_parquet_atomic(probs, out_path)
+    write_json_atomic({**summary, "fold": fold, "rows": len(probs)}, Path(out_dir) / "summary.json")
+    return summary
 
-    model, classes = load_classifier(model_dir)
+
+def run_infer(model_dir, preprocessed: list[str], shards: list[str], cfg: dict, out_path) -> dict:
+    """Classify a group of shards; one Parquet with a ``shard`` column, written once.
+
+    The precision (``astromer.precision``) is settled first on the group's first light curves
+    (:func:`qzo.astromer.infer.choose_precision`) and logged.
+    """
+    from .astromer.infer import choose_precision, classify_shard, read_shard_sequences
+
+    _, offsets, times, mags = read_shard_sequences(preprocessed[0])
+    n = min(len(offsets) - 1, cfg["precision_check_size"])
+    model, classes, precision = choose_precision(
+        model_dir, cfg["precision"], offsets[: n + 1], times, mags, batch_size=cfg["batch_size"]
+    )
+    log.info("precision: %s", json.dumps(precision, sort_keys=True))
     parts = []
-    tmp = Path(str(out_path) + ".parts")
-    tmp.mkdir(parents=True, exist_ok=True)
     for path, shard in zip(preprocessed, shards, strict=True):
-        part = tmp / (shard.replace("/", "_") + ".parquet")
-        classify_shard(model, classes, path, part, cfg["batch_size"], cfg["embeddings"])
-        t = pq.read_table(part)
+        t = classify_shard(model, classes, path, cfg["batch_size"], cfg["embeddings"])
         parts.append(t.append_column("shard", pa.array([shard] * t.num_rows, pa.string())))
-    write_parquet_atomic(pa.concat_tables(parts), out_path)
-    for p in tmp.iterdir():
-        p.unlink()
-    tmp.rmdir()
-    return sum(p.num_rows for p in parts)
+        log.info("shard %s: %d objects classified", shard, t.num_rows)
+    table = pa.concat_tables(parts)
+    write_parquet_atomic(table, out_path)
+    return {"objects": table.num_rows, **precision}
 
 
 def run_predictions_check(preprocess_summary, group_paths, out_path) -> dict:

@@ -10,5 +10,6 @@ run_rule(
         snakemake.input.encoder,
         snakemake.params.astromer,
         Path(snakemake.output.config).parent.parent,
+        snakemake.output.predictions,
     ),
 )

@@ -7,28 +7,31 @@ import numpy as np
 from .encoder import AstromerEncoder
 from .windows import Windows, compact_windows, make_windows
 
-_GRAPHS: dict[int, object] = {}
+_GRAPHS: dict[tuple[int, str], object] = {}
 
 
-def _graph(model: AstromerEncoder):
-    """The model's call as one TensorFlow graph (traced once per input shape)."""
+def compiled(model, method: str = "call"):
+    """``model.<method>`` as one XLA-compiled TensorFlow function, cached per model, so a job
+    compiles each batch shape once however many shards it classifies (~1.4× faster than a
+    plain graph on CPU; XLA is also what makes large GPU batches fast)."""
     import tensorflow as tf
 
-    if id(model) not in _GRAPHS:
-        _GRAPHS[id(model)] = tf.function(model.call, reduce_retracing=True)
-    return _GRAPHS[id(model)]
+    key = (id(model), method)
+    if key not in _GRAPHS:
+        _GRAPHS[key] = tf.function(getattr(model, method), reduce_retracing=True, jit_compile=True)
+    return _GRAPHS[key]
 
 
-def encode_windows_compact(model: AstromerEncoder, win: Windows, batch_size: int = 32):
+def encode_windows_compact(model: AstromerEncoder, win: Windows, batch_size: int = 16):
     """Embeddings of the real epochs of every window, the fast way: windows batched by length,
-    padding folded into one token (:func:`compact_windows`), run as a graph. Agrees with
+    padding folded into one token (:func:`compact_windows`), run XLA-compiled. Agrees with
     :func:`encode_windows` to ~1e-3 (float32 rounding of a different summation order).
 
     Returns a list with one (length, d_model) array per window.
     """
     out: list = [None] * len(win.owner)
-    run = _graph(model)
-    for batch in compact_windows(win, batch_size):
+    run = compiled(model)
+    for batch in compact_windows(win, batch_size, full_batches=True):
         emb = np.asarray(run(batch.inputs))
         for row, (i, n) in enumerate(zip(batch.index, batch.length, strict=True)):
             out[i] = emb[row, :n]
@@ -66,12 +69,12 @@ def encode_like_reference(model: AstromerEncoder, offsets, times, mags, batch_si
 
 
 def mean_embeddings(
-    model: AstromerEncoder, offsets, times, mags, batch_size: int = 32, exact: bool = False
+    model: AstromerEncoder, offsets, times, mags, batch_size: int = 16, exact: bool = False
 ) -> np.ndarray:
     """One vector per light curve: the mean embedding over real epochs of all its windows.
 
     ``exact`` runs the full 200-position windows eagerly (bit-identical to the published model
-    on CPU); otherwise the compact, length-batched graph path (~2–3× faster, ~1e-3 apart).
+    on CPU); otherwise the compact, length-batched XLA path (~3–4× faster, ~1e-3 apart).
     """
     win = make_windows(
         np.asarray(offsets), np.asarray(times), np.asarray(mags), model.config_["window"]
@@ -80,8 +83,10 @@ def mean_embeddings(
     if exact:
         sums = (encode_windows(model, win, batch_size) * (1.0 - win.mask)).sum(axis=1)
     else:
-        per_window = encode_windows_compact(model, win, batch_size)
-        sums = np.stack([e.sum(axis=0) for e in per_window]) if per_window else np.zeros((0, d))
+        sums = np.zeros((len(win.owner), d), np.float32)
+        run = compiled(model, "real_sums")
+        for batch in compact_windows(win, batch_size, full_batches=True):
+            sums[batch.index] = np.asarray(run(batch.inputs))[: len(batch.index)]
     n_lc = len(offsets) - 1
     total = np.zeros((n_lc, d), np.float64)
     np.add.at(total, win.owner, sums)

@@ -14,7 +14,7 @@ from keras import layers, ops
 
 
 def positional_encoding(times, d_model: int):
-    """(B, S, 1) times in days → (B, S, d_model)."""
+    """(B, S, 1) times in days → (B, S, d_model), float32 (cast by the caller if needed)."""
     i = ops.arange(d_model, dtype="float32")
     # reciprocal(power(...)) rather than 1 / power(...): bit-identical to the published model.
     rates = ops.reciprocal(ops.power(10000.0, 2.0 * i / float(d_model)))
@@ -26,7 +26,9 @@ class EncoderBlock(layers.Layer):
     """Attention and feed-forward sub-blocks, each ending in a LayerNorm without residual."""
 
     def __init__(self, d_model: int, num_heads: int, dff: int, dropout: float, **kwargs):
-        super().__init__(**kwargs)
+        # No autocast: under a mixed policy the float32 mask bias must stay float32 (its
+        # sublayers still cast their own inputs).
+        super().__init__(autocast=False, **kwargs)
         self.d_model, self.num_heads, self.depth = d_model, num_heads, d_model // num_heads
         self.wq = layers.Dense(d_model, name="wq")
         self.wk = layers.Dense(d_model, name="wk")
@@ -47,7 +49,9 @@ class EncoderBlock(layers.Layer):
         """``mask_bias`` (B, 1, S, S) is added to the attention logits."""
         q, k, v = self._heads(self.wq(x)), self._heads(self.wk(x)), self._heads(self.wv(x))
         logits = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) / (self.depth**0.5)
-        weights = ops.softmax(logits + mask_bias, axis=-1)
+        # The softmax runs in float32 whatever the compute dtype (mixed precision on a GPU).
+        weights = ops.softmax(ops.cast(logits, "float32") + mask_bias, axis=-1)
+        weights = ops.cast(weights, v.dtype)
         att = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
         att = ops.reshape(att, (ops.shape(x)[0], ops.shape(x)[1], self.d_model))
         out1 = self.layernorm1(self.dropout1(self.dense(att), training=training))
@@ -93,9 +97,8 @@ class AstromerEncoder(keras.Model):
         (B, S): log of how many identical padded positions a token stands for (compact windows,
         see :func:`qzo.astromer.windows.compact_windows`)."""
         mask = ops.cast(inputs["mask"], "float32")
-        x = self.inp_transform(inputs["mags"]) + positional_encoding(
-            inputs["times"], self.config_["d_model"]
-        )
+        x = self.inp_transform(inputs["mags"])
+        x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)
         x = self.dropout(x, training=training)
         bias = ops.minimum(1.0, mask + ops.transpose(mask, (0, 2, 1)))[:, None, :, :]
         if "key_log_count" in inputs:
@@ -103,6 +106,11 @@ class AstromerEncoder(keras.Model):
         for block in self.blocks:
             x = block(x, bias, training=training)
         return x
+
+    def real_sums(self, inputs):
+        """(B, d_model): each window's embeddings summed over its real (unpadded) epochs."""
+        real = 1.0 - ops.cast(inputs["mask"], "float32")
+        return ops.sum(ops.cast(self(inputs), "float32") * real, axis=1)
 
     def build_for_window(self):
         """Create the weights (a call on a dummy batch)."""

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..io import atomic_path, write_parquet_atomic
+from ..io import atomic_path
+from .embed import compiled
 from .encoder import AstromerEncoder
 from .train import Classifier
 from .windows import compact_windows, make_windows
@@ -35,16 +35,66 @@ def save_classifier(model: Classifier, directory, class_names=CLASS_NAMES) -> Pa
     return out
 
 
-def load_classifier(directory) -> tuple[Classifier, list[str]]:
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def load_classifier(directory, precision: str = "float32") -> tuple[Classifier, list[str]]:
+    """A saved classifier; ``precision`` is its Keras dtype policy (weights stay float32)."""
+    import keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: expected one of {PRECISIONS}")
     directory = Path(directory)
     config = json.loads((directory / "config.json").read_text())
-    encoder = AstromerEncoder(**config["encoder"]).build_for_window()
-    model = Classifier(encoder, n_classes=len(config["classes"]), hidden=tuple(config["hidden"]))
-    window = config["encoder"]["window"]
-    zeros = np.zeros((1, window, 1), np.float32)
-    model({"times": zeros, "mags": zeros, "mask": zeros})
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        encoder = AstromerEncoder(**config["encoder"]).build_for_window()
+        model = Classifier(
+            encoder, n_classes=len(config["classes"]), hidden=tuple(config["hidden"])
+        )
+        window = config["encoder"]["window"]
+        zeros = np.zeros((1, window, 1), np.float32)
+        model({"times": zeros, "mags": zeros, "mask": zeros})
+    finally:
+        keras.config.set_dtype_policy(previous)
     model.load_weights(directory / "classifier.weights.h5")
     return model, config["classes"]
+
+
+def gpu_available() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def choose_precision(
+    directory, requested: str, offsets, times, mags, tolerance: float = 1e-3, batch_size=256
+) -> tuple[Classifier, list[str], dict]:
+    """The classifier to run, and a record of why.
+
+    ``auto`` means mixed float16 on a GPU (float32 on a CPU, where it brings nothing) if, on the
+    light curves given (a sample of the job's), its probabilities agree with float32 to within
+    ``tolerance``; otherwise float32. An explicit mixed policy is also checked, and refused (with
+    an error) if it disagrees by more.
+    """
+    reference, classes = load_classifier(directory)
+    if requested == "float32" or (requested == "auto" and not gpu_available()):
+        return reference, classes, {"precision": "float32", "requested": requested}
+    candidate = "mixed_float16" if requested == "auto" else requested
+    mixed, _ = load_classifier(directory, candidate)
+    p32, _ = classify(reference, offsets, times, mags, batch_size)
+    p16, _ = classify(mixed, offsets, times, mags, batch_size)
+    diff = float(np.abs(p32 - p16).max()) if len(p32) else 0.0
+    record = {"requested": requested, "checked_on": len(p32), "max_abs_diff": diff}
+    if diff <= tolerance:
+        return mixed, classes, {**record, "precision": candidate}
+    if requested != "auto":
+        raise ValueError(
+            f"precision {candidate}: probabilities differ from float32 by {diff:.2e} "
+            f"(> {tolerance}) on {len(p32)} light curves; use float32 or auto"
+        )
+    return reference, classes, {**record, "precision": "float32"}
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -64,11 +114,9 @@ def classify(
     """Class probabilities (n, n_classes) and, optionally, mean embeddings (n, d_model).
 
     One window per light curve (the pipeline keeps ≤ 200 nights). The default runs the compact
-    windows (padding folded into one token, windows batched by length) as a graph; ``exact``
+    windows (padding folded into one token, windows batched by length) XLA-compiled; ``exact``
     runs the full windows eagerly.
     """
-    import tensorflow as tf
-
     window = model.encoder.config_["window"]
     win = make_windows(
         np.asarray(offsets), np.asarray(times), np.asarray(mags), window, single=True
@@ -89,39 +137,45 @@ def classify(
             for s in range(0, n, batch_size)
         ]
     else:
-        batches = [(b.inputs, b.index) for b in compact_windows(win, batch_size)]
-    run_head = tf.function(lambda x: (model(x), model.embed(x)), reduce_retracing=True)
+        batches = [(b.inputs, b.index) for b in compact_windows(win, batch_size, full_batches=True)]
+    run_head = compiled(model, "logits_and_embedding")
     for inputs, index in batches:
-        out_logits, out_emb = (model(inputs), model.embed(inputs)) if exact else run_head(inputs)
-        logits[index] = np.asarray(out_logits)
+        if exact:
+            out_logits, out_emb = model(inputs), model.embed(inputs)
+        else:
+            out_logits, out_emb = run_head(inputs)
+        logits[index] = np.asarray(out_logits, np.float32)[: len(index)]
         if emb is not None:
-            emb[index] = np.asarray(out_emb)
+            emb[index] = np.asarray(out_emb, np.float32)[: len(index)]
     return _softmax(logits.astype(np.float64)).astype(np.float32), emb
+
+
+def read_shard_sequences(preprocessed_path):
+    """(objectids, offsets, times, mags) of a preprocessed shard's ≤ 200-night light curves."""
+    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
+    mjd = table.column("mjd").combine_chunks()
+    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
+    times = mjd.flatten().to_numpy()
+    mags = table.column("mag").combine_chunks().flatten().to_numpy()
+    return table.column("objectid").to_numpy(), offsets, times, mags
 
 
 def classify_shard(
     model: Classifier,
     classes,
     preprocessed_path,
-    out_path,
     batch_size: int = 256,
     with_embeddings: bool = False,
-) -> pd.DataFrame:
-    """``p_lc_<class>`` per objectid of one preprocessed shard (and ``embedding`` if asked)."""
-    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
-    mjd = table.column("mjd").combine_chunks()
-    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
-    times = mjd.flatten().to_numpy()
-    mags = table.column("mag").combine_chunks().flatten().to_numpy()
+) -> pa.Table:
+    """``objectid``, ``p_lc_<class>`` per object of one preprocessed shard (and ``embedding``,
+    a fixed-size list of d_model floats, if asked)."""
+    objectid, offsets, times, mags = read_shard_sequences(preprocessed_path)
     probs, emb = classify(model, offsets, times, mags, batch_size, with_embeddings=with_embeddings)
-    out = pd.DataFrame({"objectid": table.column("objectid").to_numpy()})
+    columns = {"objectid": pa.array(objectid)}
     for k, name in enumerate(classes):
-        out[f"p_lc_{name}"] = probs[:, k]
-    result = pa.Table.from_pandas(out, preserve_index=False)
+        columns[f"p_lc_{name}"] = pa.array(probs[:, k])
     if emb is not None:
-        d = emb.shape[1]
-        result = result.append_column(
-            "embedding", pa.FixedSizeListArray.from_arrays(pa.array(emb.ravel()), d)
+        columns["embedding"] = pa.FixedSizeListArray.from_arrays(
+            pa.array(emb.ravel()), emb.shape[1]
         )
-    write_parquet_atomic(result, out_path)
-    return out
+    return pa.table(columns)

@@ -69,15 +69,22 @@ class Classifier(keras.Model):
         self.logits = layers.Dense(n_classes, name="logits")
 
     def embed(self, inputs, training=False):
-        emb = self.encoder(inputs, training=training)
+        emb = ops.cast(self.encoder(inputs, training=training), "float32")
         real = 1.0 - ops.cast(inputs["mask"], "float32")
         return ops.sum(emb * real, axis=1) / ops.maximum(ops.sum(real, axis=1), 1.0)
 
-    def call(self, inputs, training=False):
-        x = self.embed(inputs, training=training)
+    def head(self, x):
         for layer in self.hidden:
             x = layer(x)
         return self.logits(self.norm(x))
+
+    def call(self, inputs, training=False):
+        return self.head(self.embed(inputs, training=training))
+
+    def logits_and_embedding(self, inputs):
+        """Inference: class logits and the mean embedding, from one pass of the encoder."""
+        emb = self.embed(inputs)
+        return self.head(emb), emb
 
 
 def pretraining_batch(

@@ -76,8 +76,11 @@ class CompactBatch:
 _FILLER = -1e9
 
 
-def compact_windows(win: Windows, batch_size: int = 256, multiple: int = 8):
+def compact_windows(win: Windows, batch_size: int = 256, multiple: int = 8, full_batches=False):
     """Batches of windows of similar length, each padded position run folded into one token.
+
+    ``full_batches`` pads the last batch with copies of its last row up to ``batch_size`` rows
+    (``index`` and ``length`` keep only the real ones), so a compiled model sees one batch size.
 
     All padded positions of a window carry identical inputs (time 0, magnitude 0, mask 1), so
     they stay identical through every layer; one token with ``log(n_pad)`` added to its key
@@ -87,7 +90,10 @@ def compact_windows(win: Windows, batch_size: int = 256, multiple: int = 8):
     full = win.times.shape[1]
     order = np.argsort(win.length, kind="stable")
     for s in range(0, len(order), batch_size):
-        idx = order[s : s + batch_size]
+        real_idx = order[s : s + batch_size]
+        idx = real_idx
+        if full_batches and len(idx) < batch_size:
+            idx = np.concatenate([idx, np.full(batch_size - len(idx), idx[-1])])
         length = win.length[idx]
         needs_pad = length < full
         size = int(min(full, -(-int((length + needs_pad).max()) // multiple) * multiple))
@@ -106,6 +112,6 @@ def compact_windows(win: Windows, batch_size: int = 256, multiple: int = 8):
                 "mask": (~real).astype(np.float32).reshape(b, size, 1),
                 "key_log_count": log_count.astype(np.float32),
             },
-            index=idx,
-            length=length,
+            index=real_idx,
+            length=length[: len(real_idx)],
         )
