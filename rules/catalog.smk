@@ -8,7 +8,6 @@ rule xgb_train:
             f"{RESULTS}/astromer/folds/fold{{fold}}/predictions.parquet",
             fold=range(config["labels"]["stacking_folds"]),
         ),
-        features=per_shard(f"{RESULTS}/features/dataset/{{shard}}.parquet"),
     output:
         models=directory(f"{RESULTS}/xgb/models"),
         predictions=f"{RESULTS}/xgb/training_predictions.parquet",
@@ -25,7 +24,10 @@ rule xgb_train:
     threads: config["threads"]
     params:
         xgb=xgb_settings,
-        shards=shard_names,
+        # The training objects' feature tables, found by their shard (the training set's
+        # shard column); each comes from the job that wrote the shard's light curves, which
+        # the training set depends on, so they need not be listed as 10^4 more inputs.
+        features_dir=f"{RESULTS}/features/dataset",
     script:
         "../workflow/scripts/xgb_train.py"
 
@@ -34,8 +36,7 @@ rule xgb_infer:
     """p_*, p_WISE_* and redshift for a group of shards (the astromer_infer groups)."""
     input:
         models=f"{RESULTS}/xgb/models",
-        predictions=f"{RESULTS}/astromer/predictions/group{{group}}.parquet",
-        features=group_features,
+        predictions=group_predictions,
     output:
         f"{RESULTS}/xgb/predictions/group{{group}}.parquet",
     log:
@@ -46,6 +47,9 @@ rule xgb_infer:
         "../envs/cpu.yaml"
     params:
         shards=group_shards,
+        # Written by the shard jobs that wrote the group's light curves (the inputs of its
+        # astromer_infer job), so they are up to date whenever the predictions are.
+        features=group_features,
     script:
         "../workflow/scripts/xgb_infer.py"
 

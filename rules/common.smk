@@ -150,6 +150,12 @@ def group_features(wildcards):
     return [f"{RESULTS}/features/dataset/{s}.parquet" for s in shards]
 
 
+def group_predictions(wildcards):
+    """A group's light-curve probabilities (the group exists once the plan does)."""
+    infer_groups()
+    return f"{RESULTS}/astromer/predictions/group{wildcards.group}.parquet"
+
+
 def all_xgb_predictions(wildcards):
     return [
         f"{RESULTS}/xgb/predictions/group{g}.parquet"

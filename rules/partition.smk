@@ -72,3 +72,22 @@ rule partition_catalog:
         margin_arcsec=config["partition"]["margin_arcsec"],
     script:
         "../workflow/scripts/partition_catalog.py"
+
+
+rule catalogs_summary:
+    """The cross-matched catalogs' row accounting in one file; shard jobs depend on it (one
+    input per shard job, not one per catalog: cheaper to plan for tens of thousands)."""
+    input:
+        expand(f"{HATS}/catalogs/{{catalog}}", catalog=MATCHED_CATALOGS),
+    output:
+        f"{HATS}/catalogs/summary.json",
+    log:
+        f"{LOGS}/catalogs_summary.log",
+    benchmark:
+        f"{BENCH}/catalogs_summary.tsv"
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        names=MATCHED_CATALOGS,
+    script:
+        "../workflow/scripts/catalogs_summary.py"

@@ -9,7 +9,7 @@ rule shard:
     input:
         plan=PLAN,
         batches=split_dirs,
-        catalogs=expand(f"{HATS}/catalogs/{{catalog}}", catalog=MATCHED_CATALOGS),
+        catalogs=f"{HATS}/catalogs/summary.json",
     output:
         lightcurves=f"{ZTF_HATS}/dataset/{{shard}}.parquet",
         lightcurves_margin=f"{ZTF_MARGIN}/dataset/{{shard}}.parquet",

@@ -176,6 +176,16 @@ def run_partition_catalog(name: str, spec: dict, plan_path, out_dir, margin_arcs
     return totals
 
 
+def run_catalogs_summary(catalog_dirs: dict, out_path) -> dict:
+    """Each partitioned catalog's accounting, and where its shards are, in one file."""
+    summary = {
+        name: {**json.loads((Path(d) / "accounting.json").read_text()), "directory": str(d)}
+        for name, d in catalog_dirs.items()
+    }
+    write_json_atomic(summary, out_path)
+    return summary
+
+
 # --- preprocess and dedup per shard --------------------------------------------------------------
 
 _LC_COLUMNS = ["objectid", "objra", "objdec", "nepochs", "hmjd", "mag", "magerr", "catflags"]
@@ -262,7 +272,7 @@ def run_shard(
     out,
     preprocess_settings: dict,
     dedup_radius_arcsec: float,
-    catalog_dirs: dict,
+    catalogs_summary,
     catalog_specs: dict,
     crossmatch_settings: dict,
 ) -> dict:
@@ -283,6 +293,10 @@ def run_shard(
     )
     flags = run_dedup(out.objects, out.objects_margin, dedup_radius_arcsec, out.dedup)
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
+    catalog_dirs = {
+        name: info["directory"]
+        for name, info in json.loads(Path(catalogs_summary).read_text()).items()
+    }
     acc["crossmatch"] = run_features(
         shard,
         out.objects,

@@ -41,13 +41,13 @@ log = logging.getLogger(__name__)
 _LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
 
 
-def read_features(feature_paths: dict, labels: pd.DataFrame) -> pd.DataFrame:
-    """The feature rows of the training objects, from the feature tables (``{shard: path}``)
-    of the shards they lie on."""
+def read_features(features_dir, labels: pd.DataFrame) -> pd.DataFrame:
+    """The feature rows of the training objects, from the feature tables
+    (``features_dir/<shard>.parquet``) of the shards they lie on."""
     wanted = pd.Index(labels["objectid"])
     frames = []
     for shard in sorted(labels["shard"].unique()):
-        table = pd.read_parquet(feature_paths[shard])
+        table = pd.read_parquet(Path(features_dir) / f"{shard}.parquet")
         frames.append(table[table["objectid"].isin(wanted)])
     features = pd.concat(frames, ignore_index=True)
     missing = wanted.difference(features["objectid"])
@@ -89,7 +89,7 @@ def _fit_and_score(table: pd.DataFrame, features, settings: XGBSettings):
 
 
 def run_xgb_train(
-    training_set, full_predictions, fold_predictions, feature_paths: dict, cfg: dict, out: dict
+    training_set, full_predictions, fold_predictions, features_dir, cfg: dict, out: dict
 ) -> dict:
     """Fit and save the catalog's models (``ztf``, ``ztf_wise``, ``redshift``), run the
     experiments of ``cfg['experiments']``, the in-sample comparison and the feature importance.
@@ -99,7 +99,7 @@ def run_xgb_train(
     """
     settings = XGBSettings.from_config(cfg)
     labels = pq.read_table(training_set, columns=_LABEL_COLUMNS).to_pandas()
-    features = read_features(feature_paths, labels)
+    features = read_features(features_dir, labels)
     table = labels.merge(features, on="objectid", how="left", validate="one_to_one")
     oof, in_sample = stacked_probabilities(
         labels,

@@ -50,55 +50,70 @@ def _expand(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class ZoneIndex:
-    """A catalogue sorted by (declination zone, RA) for searches within ``radius_arcsec``."""
+    """A catalogue sorted by (declination zone, RA) for searches within ``radius_arcsec``;
+    zones are ``height`` radii high."""
 
-    def __init__(self, ra, dec, radius_arcsec: float):
+    def __init__(self, ra, dec, radius_arcsec: float, height: float = 1.0):
         self.r = radius_arcsec / 3600.0
-        self.radius_arcsec = radius_arcsec
+        self.h = height * self.r
         ra = np.mod(np.asarray(ra, dtype=np.float64), 360.0)
         dec = np.asarray(dec, dtype=np.float64)
         zone = self.zone_of(dec)
-        self.order = np.argsort(zone * 360.0 + ra, kind="stable")
+        self.order = np.argsort(zone * 360.0 + ra)
         self.ra, self.dec, self.zone = ra[self.order], dec[self.order], zone[self.order]
         self.key = self.zone * 360.0 + self.ra
-        self.vec = unit_vectors(self.ra, self.dec)
+        self.cos_dec = np.cos(np.radians(self.dec))
 
     def zone_of(self, dec) -> np.ndarray:
-        return np.floor((np.asarray(dec) + 90.0) / self.r).astype(np.int64)
+        return np.floor((np.asarray(dec) + 90.0) / self.h).astype(np.int64)
 
-    def candidates(self, ra, dec, zone_steps, first=None):
-        """(query, row) candidate pairs, rows in sorted order: the RA windows of each query in
-        the zones ``zone + dz``; ``first`` (per query) bounds rows from below for dz = 0."""
+    def candidates(self, ra, dec, searches, first=None):
+        """(query, row) candidate pairs, rows in sorted order. ``searches`` lists
+        (queries, dz): those queries (indices into ``ra``/``dec``) look in the zone ``zone + dz``
+        within their RA window; ``first`` (per query) bounds rows from below where dz = 0.
+        Queries given in (zone, RA) order make the binary searches walk the index forwards."""
         half = _ra_half_width(dec, self.r)
-        whole = half >= 360.0
-        lo, hi = ra - half, ra + half
-        everyone = np.arange(len(ra))
-        wrap_low = np.flatnonzero(~whole & (lo < 0))
-        wrap_high = np.flatnonzero(~whole & (hi > 360.0))
-        windows = [
-            (
-                everyone,
-                np.where(whole, 0.0, np.maximum(lo, 0.0)),
-                np.where(whole, 360.0, np.minimum(hi, 360.0)),
-            ),
-            (wrap_low, lo[wrap_low] + 360.0, np.full(len(wrap_low), 360.0)),
-            (wrap_high, np.zeros(len(wrap_high)), hi[wrap_high] - 360.0),
-        ]
         zone = self.zone_of(dec)
         found_q, found_j = [], []
-        for dz in zone_steps:
-            for who, w_lo, w_hi in windows:
-                base = (zone[who] + dz) * 360.0
-                a = np.searchsorted(self.key, base + w_lo, side="left")
-                b = np.searchsorted(self.key, base + w_hi, side="right")
-                if dz == 0 and first is not None:
-                    a = np.maximum(a, first[who])
+        for who, dz in searches:
+            w_half, w_ra = half[who], ra[who]
+            whole = w_half >= 360.0
+            lo, hi = w_ra - w_half, w_ra + w_half
+            low, high = np.flatnonzero(~whole & (lo < 0)), np.flatnonzero(~whole & (hi > 360.0))
+            windows = [
+                (
+                    who,
+                    np.where(whole, 0.0, np.maximum(lo, 0.0)),
+                    np.where(whole, 360.0, np.minimum(hi, 360.0)),
+                ),
+                (who[low], lo[low] + 360.0, np.full(len(low), 360.0)),  # across RA = 0
+                (who[high], np.zeros(len(high)), hi[high] - 360.0),  # across RA = 360
+            ]
+            for q, w_lo, w_hi in windows:
+                target = zone[q] + dz
+                a = np.searchsorted(self.key, target * 360.0 + w_lo, side="left")
+                b = np.searchsorted(self.key, target * 360.0 + w_hi, side="right")
+                if first is not None and dz == 0:
+                    a = np.maximum(a, first[q])
                 k, j = _expand(a, b)
-                q = who[k]
-                keep = self.zone[j] == zone[q] + dz  # a window's end can spill into the next zone
-                found_q.append(q[keep])
+                keep = self.zone[j] == target[k]  # a window's end can spill into the next zone
+                found_q.append(q[k[keep]])
                 found_j.append(j[keep])
         return np.concatenate(found_q), np.concatenate(found_j)
+
+    def haversine(self, q_ra, q_dec, q_cos_dec, j) -> np.ndarray:
+        """sin²(θ/2) between query points and rows ``j`` (exact at small separations)."""
+        s_dec = np.sin(np.radians(q_dec - self.dec[j]) / 2)
+        s_ra = np.sin(np.radians(q_ra - self.ra[j]) / 2)
+        return s_dec**2 + q_cos_dec * self.cos_dec[j] * s_ra**2
+
+
+def _hav_limit(radius_arcsec: float) -> float:
+    return np.sin(np.radians(radius_arcsec / 3600) / 2) ** 2
+
+
+def _hav_to_arcsec(hav: np.ndarray) -> np.ndarray:
+    return np.degrees(2 * np.arcsin(np.sqrt(hav))) * 3600
 
 
 def neighbour_pairs(ra, dec, radius_arcsec: float) -> np.ndarray:
@@ -106,35 +121,46 @@ def neighbour_pairs(ra, dec, radius_arcsec: float) -> np.ndarray:
     index = ZoneIndex(ra, dec, radius_arcsec)
     # The sorted points search themselves forward only (own zone from the next point on, and
     # the next zone), so each unordered pair is found once and no point meets itself.
-    i, j = index.candidates(index.ra, index.dec, (0, 1), first=np.arange(len(index.ra)) + 1)
-    d2 = np.sum((index.vec[i] - index.vec[j]) ** 2, axis=1)
-    close = d2 <= chord(radius_arcsec) ** 2
+    everyone = np.arange(len(index.ra))
+    i, j = index.candidates(index.ra, index.dec, [(everyone, 0), (everyone, 1)], first=everyone + 1)
+    hav = index.haversine(index.ra[i], index.dec[i], index.cos_dec[i], j)
+    close = hav <= _hav_limit(radius_arcsec)
     i, j = index.order[i[close]], index.order[j[close]]
     return np.stack([np.concatenate([i, j]), np.concatenate([j, i])], axis=1)
 
 
 def cross_pairs(ra1, dec1, ra2, dec2, radius_arcsec: float):
     """Every pair (i in catalogue 1, j in catalogue 2) closer than the radius:
-    (i, j, separation in arcsec), ordered by i, then separation, then j."""
-    index = ZoneIndex(ra2, dec2, radius_arcsec)
+    (i, j, sin²(separation / 2)), in no particular order.
+
+    Zones two radii high: a query's matches lie in its own zone and the neighbour zone on the
+    side of the zone's midline it sits on, so two zones are searched, not three.
+    """
+    index = ZoneIndex(ra2, dec2, radius_arcsec, height=2.0)
     ra1 = np.mod(np.asarray(ra1, dtype=np.float64), 360.0)
     dec1 = np.asarray(dec1, dtype=np.float64)
-    i, j = index.candidates(ra1, dec1, (-1, 0, 1))
-    d2 = np.sum((unit_vectors(ra1, dec1)[i] - index.vec[j]) ** 2, axis=1)
-    close = d2 <= chord(radius_arcsec) ** 2
-    i, j, d2 = i[close], index.order[j[close]], d2[close]
-    order = np.lexsort((j, d2, i))
-    return i[order], j[order], chord_to_arcsec(d2[order])
+    # Queries in (zone, RA) order too: the binary searches then walk the index in one direction.
+    q_zone = index.zone_of(dec1)
+    q_order = np.argsort(q_zone * 360.0 + ra1)
+    q_ra, q_dec = ra1[q_order], dec1[q_order]
+    upper = (q_dec + 90.0) / index.h - q_zone[q_order] >= 0.5
+    searches = [(np.arange(len(q_ra)), 0), (np.flatnonzero(upper), 1), (np.flatnonzero(~upper), -1)]
+    i, j = index.candidates(q_ra, q_dec, searches)
+    hav = index.haversine(q_ra[i], q_dec[i], np.cos(np.radians(q_dec[i])), j)
+    close = hav <= _hav_limit(radius_arcsec)
+    return q_order[i[close]], index.order[j[close]], hav[close]
 
 
 def nearest_within(ra1, dec1, ra2, dec2, radius_arcsec: float):
     """For each point of catalogue 1, the nearest point of catalogue 2 within the radius:
     (row in catalogue 2 or −1, separation in arcsec or NaN). Ties go to the smaller row."""
-    i, j, sep = cross_pairs(ra1, dec1, ra2, dec2, radius_arcsec)
-    first = np.ones(len(i), dtype=bool)
-    first[1:] = i[1:] != i[:-1]
-    match = np.full(len(np.asarray(ra1)), -1, dtype=np.int64)
-    separation = np.full(len(match), np.nan)
-    match[i[first]] = j[first]
-    separation[i[first]] = sep[first]
-    return match, separation
+    n = len(np.asarray(ra1))
+    i, j, hav = cross_pairs(ra1, dec1, ra2, dec2, radius_arcsec)
+    best = np.full(n, np.inf)
+    np.minimum.at(best, i, hav)
+    nearest = hav == best[i]
+    match = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(match, i[nearest], j[nearest])
+    found = np.isfinite(best)
+    separation = np.where(found, _hav_to_arcsec(np.where(found, best, 0.0)), np.nan)
+    return np.where(found, match, -1), separation

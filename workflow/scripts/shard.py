@@ -10,7 +10,7 @@ run_rule(
         snakemake.output,
         snakemake.params.preprocess,
         snakemake.params.dedup_radius_arcsec,
-        dict(zip(snakemake.params.catalogs, snakemake.input.catalogs, strict=True)),
+        snakemake.input.catalogs,
         snakemake.params.catalogs,
         snakemake.params.crossmatch,
     ),

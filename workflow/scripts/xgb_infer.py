@@ -6,7 +6,7 @@ run_rule(
     lambda: run_xgb_infer(
         snakemake.input.models,
         snakemake.input.predictions,
-        snakemake.input.features,
+        snakemake.params.features,
         snakemake.params.shards,
         snakemake.output[0],
     ),

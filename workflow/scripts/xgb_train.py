@@ -7,7 +7,7 @@ run_rule(
         snakemake.input.table,
         snakemake.input.full,
         snakemake.input.folds,
-        dict(zip(snakemake.params.shards, snakemake.input.features, strict=True)),
+        snakemake.params.features_dir,
         snakemake.params.xgb,
         snakemake.output,
     ),
