@@ -61,6 +61,14 @@ def test_every_schema_key_is_documented():
             {"inputs": {"ztf_lightcurves": "/data/ztf/*.parquet"}},
             "config key 'inputs.ztf_lightcurves': '/data/ztf/*.parquet' is outside",
         ),
+        (
+            {"crossmatch": {"radius_arcsec": 6.0}},
+            "config key 'partition.margin_arcsec': must be at least crossmatch.radius_arcsec",
+        ),
+        (
+            {"xgb": {"experiments": [["ztf", "sdss"]]}},
+            "config key 'xgb.experiments.0.1': 'sdss' is not one of",
+        ),
     ],
 )
 def test_bad_config_names_the_key(config, message):

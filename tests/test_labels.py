@@ -69,18 +69,27 @@ def test_resolve_keeps_one_match_per_sdss_object_and_per_light_curve():
     assert list(r["SPECOBJID"]) == [1, 3] and list(r["objectid"]) == [21, 30]
 
 
-def test_split_is_grouped_and_stratified():
-    rng = np.random.default_rng(0)
-    n = 6000
+def labelled_sky_with_repeats(seed: int, n: int, every: int, sep_arcsec: float):
+    """n labelled sources, and a repeat of every ``every``-th one ``sep_arcsec`` away with the
+    same label: (ra, dec, labels, rows of the repeated sources); repeats follow row n."""
+    rng = np.random.default_rng(seed)
     ra, dec = rng.uniform(100, 140, n), rng.uniform(0, 30, n)
-    # A repeat of every tenth source, 0.1″ away: the pair must share a split.
-    rep = np.arange(0, n, 10)
-    r2, d2 = offset_positions(ra[rep], dec[rep], np.full(len(rep), 0.1), np.zeros(len(rep)))
-    ra, dec = np.concatenate([ra, r2]), np.concatenate([dec, d2])
-    labels = np.concatenate([rng.integers(0, 3, n), np.zeros(len(rep), int)])
-    labels[n:] = labels[rep]
+    rep = np.arange(0, n, every)
+    r2, d2 = offset_positions(ra[rep], dec[rep], np.full(len(rep), sep_arcsec), np.zeros(len(rep)))
+    labels = rng.integers(0, 3, n)
+    return (
+        np.concatenate([ra, r2]),
+        np.concatenate([dec, d2]),
+        np.concatenate([labels, labels[rep]]),
+        rep,
+    )
+
+
+def test_split_is_grouped_and_stratified():
+    n = 6000
+    ra, dec, labels, rep = labelled_sky_with_repeats(0, n, every=10, sep_arcsec=0.1)
     split = grouped_split(ra, dec, labels)
-    assert (split[rep] == split[n:]).all()
+    assert (split[rep] == split[n:]).all()  # a source and its repeat share a split
     for c in range(3):
         frac = pd.Series(split[labels == c]).value_counts(normalize=True)
         assert abs(frac["train"] - 0.8) < 0.03 and abs(frac["test"] - 0.1) < 0.02
@@ -88,14 +97,8 @@ def test_split_is_grouped_and_stratified():
 
 
 def test_stacking_folds_cover_the_train_split_only_and_keep_groups_together():
-    rng = np.random.default_rng(1)
     n = 3000
-    ra, dec = rng.uniform(100, 140, n), rng.uniform(0, 30, n)
-    rep = np.arange(0, n, 7)
-    r2, d2 = offset_positions(ra[rep], dec[rep], np.full(len(rep), 0.2), np.zeros(len(rep)))
-    ra, dec = np.concatenate([ra, r2]), np.concatenate([dec, d2])
-    labels = np.concatenate([rng.integers(0, 3, n), np.zeros(len(rep), int)])
-    labels[n:] = labels[rep]
+    ra, dec, labels, rep = labelled_sky_with_repeats(1, n, every=7, sep_arcsec=0.2)
     split = grouped_split(ra, dec, labels)
     fold = stacking_folds(ra, dec, labels, split, 4)
     assert ((fold >= 0) == (split == "train")).all()

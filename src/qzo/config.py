@@ -85,10 +85,12 @@ def _check_consistency(config: dict) -> None:
         raise ConfigError(
             "config key 'partition.lowest_order': must not exceed partition.highest_order"
         )
-    if part["margin_arcsec"] < config["dedup"]["radius_arcsec"]:
-        raise ConfigError(
-            "config key 'partition.margin_arcsec': must be at least dedup.radius_arcsec"
-        )
+    for key in ("dedup", "crossmatch", "labels"):
+        if part["margin_arcsec"] < config[key]["radius_arcsec"]:
+            raise ConfigError(
+                f"config key 'partition.margin_arcsec': must be at least {key}.radius_arcsec "
+                "(matches across shard borders are found in the margins)"
+            )
     mix = sim["sdss_class_mix"]
     if abs(sum(mix.values()) - 1) > 1e-6:
         raise ConfigError(

@@ -250,7 +250,11 @@ def run_features(
     objects = pd.read_parquet(objects_path, columns=[*ZTF_COLUMNS, HEALPIX_29])
     flags = pd.read_parquet(dedup_path, columns=["objectid", "is_duplicate"])
     catalogs = {
-        name: (read_catalog_shard(directory, name, shard, specs[name]), *_radec(specs[name]))
+        name: (
+            read_catalog_shard(directory, name, shard, specs[name]),
+            specs[name]["ra"],
+            specs[name]["dec"],
+        )
         for name, directory in catalog_dirs.items()
     }
     table, counts = shard_features(
@@ -259,10 +263,6 @@ def run_features(
     table[HEALPIX_29] = objects[HEALPIX_29].to_numpy()
     write_parquet_atomic(table, out_path)
     return counts
-
-
-def _radec(spec: dict) -> tuple[str, str]:
-    return spec["ra"], spec["dec"]
 
 
 def run_shard(

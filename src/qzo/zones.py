@@ -2,7 +2,8 @@
 
 Points are sorted by (zone, RA) with zones one radius high; the candidates of a point lie in RA
 windows of its own and the adjacent zones, found by binary search, wrapped across RA = 0/360 and
-widened to the whole circle near a pole; candidates are then cut on the exact chord distance.
+widened to the whole circle near a pole; candidates are then cut on the haversine distance
+(exact at arcsecond separations).
 :func:`neighbour_pairs` searches one catalogue against itself, :func:`cross_pairs` one
 catalogue against another; both have no Python loop over points.
 """
@@ -10,22 +11,6 @@ catalogue against another; both have no Python loop over points.
 from __future__ import annotations
 
 import numpy as np
-
-
-def unit_vectors(ra_deg, dec_deg) -> np.ndarray:
-    ra, dec = np.radians(ra_deg), np.radians(dec_deg)
-    cd = np.cos(dec)
-    return np.stack([cd * np.cos(ra), cd * np.sin(ra), np.sin(dec)], axis=1)
-
-
-def chord(radius_arcsec: float) -> float:
-    """Chord length on the unit sphere for an angular radius (exact)."""
-    return 2 * np.sin(np.radians(radius_arcsec / 3600) / 2)
-
-
-def chord_to_arcsec(d2: np.ndarray) -> np.ndarray:
-    """Angular separation (arcsec) from squared chord lengths."""
-    return np.degrees(2 * np.arcsin(np.sqrt(d2) / 2)) * 3600
 
 
 def _ra_half_width(dec_deg: np.ndarray, r_deg: float) -> np.ndarray:
