@@ -4,7 +4,7 @@ from qzo.workflow import run_rule
 run_rule(
     snakemake,
     lambda: run_shard(
-        snakemake.input.plan,
+        snakemake.params.plan,
         snakemake.wildcards.shard,
         snakemake.input.batches,
         snakemake.output,
