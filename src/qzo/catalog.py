@@ -32,19 +32,18 @@ from .metrics import magnitude_cut
 from .partition import shards_of_plan
 from .xgb import (
     CATALOG_MODELS,
-    CLASS_NAMES,
     LC_PROBABILITIES,
     QSO,
     load_model,
     predict_proba,
-    predict_value,
+    predict_redshift,
+    probability_columns,
 )
 
 log = logging.getLogger(__name__)
 
-P_COLUMNS = [f"p_{c}" for c in CLASS_NAMES]
-P_WISE_COLUMNS = [f"p_WISE_{c}" for c in CLASS_NAMES]
-PREFIX = {"ztf": "p_", "ztf_wise": "p_WISE_"}
+P_COLUMNS = probability_columns("ztf")
+P_WISE_COLUMNS = probability_columns("ztf_wise")
 CATALOG_COLUMNS = [
     "ID",
     "ra",
@@ -97,14 +96,9 @@ def predict_objects(features: pd.DataFrame, models: dict) -> pd.DataFrame:
     out = pd.DataFrame({"ID": features["objectid"].to_numpy()})
     for col in ("ra", "dec", "n_obs", "is_duplicate", "mag_median"):
         out[col] = features[col].to_numpy()
-    for name, prefix in PREFIX.items():
-        probs = predict_proba(models[name], features)
-        for k, cls in enumerate(CLASS_NAMES):
-            out[f"{prefix}{cls}"] = probs[:, k]
-    redshift = np.full(len(out), np.nan, np.float32)
-    has_wise = features["wise_sep_arcsec"].notna().to_numpy()
-    redshift[has_wise] = predict_value(models["redshift"], features[has_wise])
-    out["redshift"] = redshift
+    for name in CATALOG_MODELS:
+        out[probability_columns(name)] = predict_proba(models[name], features)
+    out["redshift"] = predict_redshift(models["redshift"], features)
     for col in EXTRA_COLUMNS:
         out[col] = features[col].to_numpy()
     return out
@@ -183,7 +177,9 @@ def run_catalog(
     hats_dir = Path(out["hats"])
     hats_tmp = hats_dir.with_name(f".{hats_dir.name}.partial")
     shutil.rmtree(hats_tmp, ignore_errors=True)
-    sinks, seen, counts = {}, set(), {"objects": 0, "ZTF_all_QSO": 0, "QZO": 0, "duplicates": 0}
+    sinks, seen = {}, set()
+    counts = {"objects": 0, "ZTF_all_QSO": 0, "QZO": 0, "duplicates": 0}
+    all_qso_duplicates = 0
     schema = None
     for path in group_paths:
         table = pd.read_parquet(path)
@@ -202,7 +198,9 @@ def run_catalog(
                 for name, cols in (("all_qso", CATALOG_COLUMNS), ("qzo", QZO_COLUMNS))
             }
         table = table.sort_values("ID", kind="stable")
-        sinks["all_qso"].write(_arrow(table[any_qso(table)], CATALOG_COLUMNS))
+        chosen = table[any_qso(table)]
+        sinks["all_qso"].write(_arrow(chosen, CATALOG_COLUMNS))
+        all_qso_duplicates += int(chosen["is_duplicate"].sum())
         sinks["qzo"].write(_arrow(table[qzo_selection(table, cfg)], QZO_COLUMNS))
         counts["objects"] += len(table)
         counts["duplicates"] += int(table["is_duplicate"].sum())
@@ -227,12 +225,9 @@ def run_catalog(
     with atomic_path(out["train_csv"]) as tmp:
         pacsv.write_csv(_arrow(train, TRAIN_COLUMNS), str(tmp))
     counts["train"] = len(train)
-    counts["ZTF_all_QSO_duplicate_fraction"] = _fraction(out["all_qso_parquet"])
+    counts["ZTF_all_QSO_duplicate_fraction"] = (
+        all_qso_duplicates / counts["ZTF_all_QSO"] if counts["ZTF_all_QSO"] else 0.0
+    )
     write_json_atomic(counts, out["summary"])
     log.info("catalog: %s", counts)
     return counts
-
-
-def _fraction(parquet_path) -> float:
-    flags = pq.read_table(parquet_path, columns=["is_duplicate"]).column(0).to_numpy()
-    return float(flags.mean()) if len(flags) else 0.0

@@ -287,8 +287,9 @@ def run_evaluate(training_predictions, xgb_dir, hats_dir, truth_dir, cfg: dict, 
     for path in sorted((Path(hats_dir) / "dataset").rglob("Npix=*.parquet")):
         counts.add(pq.read_table(path, columns=_SKY_COLUMNS).to_pandas())
 
+    scores_by_cut = table1(test, cfg)
     write_table(
-        table1(test, cfg),
+        scores_by_cut,
         out / "table1",
         "Table 1. ZTF model (light-curve "
         "probabilities + mag_median) on the test split, per data cut.",
@@ -324,13 +325,11 @@ def run_evaluate(training_predictions, xgb_dir, hats_dir, truth_dir, cfg: dict, 
     figure8(test, out / "fig8.png")
     figure9(counts, out / "fig9.png")
     sky_map(counts, out / "skymap.png", cfg["skymap_order"])
+    with_redshift = test[(_labels(test) == QSO) & test["redshift"].notna()]
     summary = {
         "test_rows": len(test),
-        "redshift": redshift_scores(
-            test.loc[(_labels(test) == QSO) & test["redshift"].notna(), "z"],
-            test.loc[(_labels(test) == QSO) & test["redshift"].notna(), "redshift"],
-        ),
-        "table1": table1(test, cfg).to_dict("records"),
+        "redshift": redshift_scores(with_redshift["z"], with_redshift["redshift"]),
+        "table1": scores_by_cut.to_dict("records"),
     }
     if truth is not None:
         truth_rows = truth_table(counts, test, cfg)

@@ -13,7 +13,6 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -21,7 +20,6 @@ from .io import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from .metrics import class_scores, redshift_scores
 from .xgb import (
     CATALOG_MODELS,
-    CLASS_NAMES,
     LC_PROBABILITIES,
     QSO,
     REDSHIFT_FEATURES,
@@ -32,7 +30,8 @@ from .xgb import (
     fit_regressor,
     gain_importance,
     predict_proba,
-    predict_value,
+    predict_redshift,
+    probability_columns,
     save_model,
 )
 
@@ -122,10 +121,7 @@ def run_xgb_train(
         feats = features_of(sets)
         model, scores = _fit_and_score(stacked, feats, settings)
         save_model(model, models_dir / f"{name}.json")
-        prefix = "p_" if name == "ztf" else "p_WISE_"
-        probs = predict_proba(model, stacked)
-        for k, cls in enumerate(CLASS_NAMES):
-            predictions[f"{prefix}{cls}"] = probs[:, k]
+        predictions[probability_columns(name)] = predict_proba(model, stacked)
         _, leaky_scores = _fit_and_score(leaky, feats, settings)
         stacking_rows += [
             {"model": name, "light_curve_probabilities": "out-of-fold", **scores},
@@ -149,8 +145,7 @@ def run_xgb_train(
         settings,
     )
     save_model(regressor, models_dir / "redshift.json")
-    redshift = np.full(len(table), np.nan, np.float32)
-    redshift[has_wise] = predict_value(regressor, table[has_wise])
+    redshift = predict_redshift(regressor, table)
     predictions["redshift"] = redshift
     test_qso = qso & (split == "test")
     summary["redshift_test"] = redshift_scores(table["z"][test_qso], redshift[test_qso])

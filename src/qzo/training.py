@@ -107,12 +107,10 @@ def run_labels(
 
 
 def _windows(table: pa.Table, window: int):
+    from .astromer.infer import table_sequences
     from .astromer.windows import make_windows
 
-    mjd = table.column("mjd").combine_chunks()
-    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
-    mags = table.column("mag").combine_chunks().flatten().to_numpy()
-    return make_windows(offsets, mjd.flatten().to_numpy(), mags, window, single=True)
+    return make_windows(*table_sequences(table), window, single=True)
 
 
 def _rows(table: pa.Table, mask) -> pa.Table:
@@ -164,19 +162,9 @@ def run_pretrain(training_set, cfg: dict, out_weights, out_dir) -> dict:
 
 def _probabilities(model, table: pa.Table, classes) -> pd.DataFrame:
     """``objectid`` and ``p_lc_<class>`` for the light curves of ``table``."""
-    from .astromer.infer import classify
+    from .astromer.infer import classify_table
 
-    mjd = table.column("mjd").combine_chunks()
-    probs, _ = classify(
-        model,
-        mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0],
-        mjd.flatten().to_numpy(),
-        table.column("mag").combine_chunks().flatten().to_numpy(),
-    )
-    out = pd.DataFrame({"objectid": table.column("objectid").to_numpy()})
-    for k, name in enumerate(classes):
-        out[f"p_lc_{name}"] = probs[:, k]
-    return out
+    return classify_table(model, classes, table).to_pandas()
 
 
 def _finetune(table: pa.Table, train_mask, encoder_weights, cfg: dict, out_dir):

@@ -29,7 +29,13 @@ FEATURE_SETS = {
 }
 # The catalog's models: p_* (light curve + magnitude), p_WISE_* (+ WISE), and the redshift.
 CATALOG_MODELS = {"ztf": ["ztf"], "ztf_wise": ["ztf", "wise"]}
+OUTPUT_PREFIX = {"ztf": "p_", "ztf_wise": "p_WISE_"}
 REDSHIFT_FEATURES = ["mag_median", *WISE.features]
+
+
+def probability_columns(model: str) -> list[str]:
+    """The catalog columns of a classifier's probabilities, e.g. ``p_WISE_QSO``."""
+    return [f"{OUTPUT_PREFIX[model]}{c}" for c in CLASS_NAMES]
 
 
 def features_of(sets) -> list[str]:
@@ -148,6 +154,15 @@ def predict_value(booster, frame: pd.DataFrame) -> np.ndarray:
     if frame.empty:
         return np.zeros(0, np.float32)
     return _predict(booster, frame).astype(np.float32)
+
+
+def predict_redshift(booster, frame: pd.DataFrame) -> np.ndarray:
+    """Photometric redshifts where an AllWISE counterpart exists (``wise_sep_arcsec``), NaN
+    elsewhere."""
+    redshift = np.full(len(frame), np.nan, np.float32)
+    has_wise = frame["wise_sep_arcsec"].notna().to_numpy()
+    redshift[has_wise] = predict_value(booster, frame[has_wise])
+    return redshift
 
 
 def best_iteration(booster) -> int:

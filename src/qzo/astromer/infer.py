@@ -150,14 +150,36 @@ def classify(
     return _softmax(logits.astype(np.float64)).astype(np.float32), emb
 
 
+def table_sequences(table: pa.Table):
+    """(offsets, times, mags) of a table's ``mjd`` / ``mag`` list columns (flat arrays)."""
+    mjd = table.column("mjd").combine_chunks()
+    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
+    mags = table.column("mag").combine_chunks().flatten().to_numpy()
+    return offsets, mjd.flatten().to_numpy(), mags
+
+
 def read_shard_sequences(preprocessed_path):
     """(objectids, offsets, times, mags) of a preprocessed shard's ≤ 200-night light curves."""
     table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
-    mjd = table.column("mjd").combine_chunks()
-    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
-    times = mjd.flatten().to_numpy()
-    mags = table.column("mag").combine_chunks().flatten().to_numpy()
-    return table.column("objectid").to_numpy(), offsets, times, mags
+    return (table.column("objectid").to_numpy(), *table_sequences(table))
+
+
+def classify_table(
+    model: Classifier, classes, table: pa.Table, batch_size: int = 256, with_embeddings=False
+) -> pa.Table:
+    """``objectid``, ``p_lc_<class>`` per light curve of ``table`` (``objectid``, ``mjd``,
+    ``mag``), and ``embedding`` (a fixed-size list of d_model floats) if asked."""
+    probs, emb = classify(
+        model, *table_sequences(table), batch_size, with_embeddings=with_embeddings
+    )
+    columns = {"objectid": table.column("objectid").combine_chunks()}
+    for k, name in enumerate(classes):
+        columns[f"p_lc_{name}"] = pa.array(probs[:, k])
+    if emb is not None:
+        columns["embedding"] = pa.FixedSizeListArray.from_arrays(
+            pa.array(emb.ravel()), emb.shape[1]
+        )
+    return pa.table(columns)
 
 
 def classify_shard(
@@ -167,15 +189,6 @@ def classify_shard(
     batch_size: int = 256,
     with_embeddings: bool = False,
 ) -> pa.Table:
-    """``objectid``, ``p_lc_<class>`` per object of one preprocessed shard (and ``embedding``,
-    a fixed-size list of d_model floats, if asked)."""
-    objectid, offsets, times, mags = read_shard_sequences(preprocessed_path)
-    probs, emb = classify(model, offsets, times, mags, batch_size, with_embeddings=with_embeddings)
-    columns = {"objectid": pa.array(objectid)}
-    for k, name in enumerate(classes):
-        columns[f"p_lc_{name}"] = pa.array(probs[:, k])
-    if emb is not None:
-        columns["embedding"] = pa.FixedSizeListArray.from_arrays(
-            pa.array(emb.ravel()), emb.shape[1]
-        )
-    return pa.table(columns)
+    """:func:`classify_table` on one preprocessed shard."""
+    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
+    return classify_table(model, classes, table, batch_size, with_embeddings)
