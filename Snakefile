@@ -15,6 +15,14 @@ include: "rules/astromer.smk"
 include: "rules/catalog.smk"
 
 
+# Bookkeeping that reads one small file per shard runs in the main Snakemake process, not as a
+# cluster job of its own.
+localrules:
+    all,
+    catalogs_summary,
+    preprocess_summary,
+
+
 rule all:
     default_target: True
     input:

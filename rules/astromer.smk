@@ -119,5 +119,8 @@ rule astromer_predictions:
         f"{BENCH}/astromer_predictions.tsv"
     conda:
         "../envs/cpu.yaml"
+    resources:
+        # Holds every object ID of the sky at once (789M for ZTF DR: ~6 GB, and a sorted copy).
+        mem_mb=memory_mb(2000, input_factor=3),
     script:
         "../workflow/scripts/astromer_predictions.py"

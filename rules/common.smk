@@ -12,9 +12,10 @@ from functools import lru_cache
 
 from snakemake.exceptions import WorkflowError
 
+# Parse-time imports stay light (every cluster job parses the workflow again).
 from qzo.config import validate_config
-from qzo.ingest import resolve_input_files
-from qzo.simulate import LAYOUT as SIM_LAYOUT
+from qzo.paths import SIMULATION_LAYOUT as SIM_LAYOUT
+from qzo.paths import resolve_input_files
 
 validate_config(config)
 
@@ -44,6 +45,17 @@ wildcard_constraints:
     group=r"\d+",
     fold=r"\d+",
     catalog="|".join(CATALOGS),
+
+
+def memory_mb(base, input_factor=0):
+    """A rule's mem_mb: ``base`` MB plus ``input_factor`` × its inputs' size, times the attempt,
+    so a job killed for exceeding its memory asks for more when retried (profile `retries`).
+    """
+
+    def mem_mb(wildcards, input, attempt):
+        return int((base + input_factor * input.size_mb) * attempt)
+
+    return mem_mb
 
 
 def sim_path(product):

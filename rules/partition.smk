@@ -30,7 +30,7 @@ rule partition_split:
     conda:
         "../envs/cpu.yaml"
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
+        mem_mb=memory_mb(4000),
     script:
         "../workflow/scripts/partition_split.py"
 

@@ -26,7 +26,7 @@ rule shard:
     conda:
         "../envs/cpu.yaml"
     resources:
-        mem_mb=4000,
+        mem_mb=memory_mb(4000),
     params:
         plan=PLAN,
         preprocess=config["preprocess"],

@@ -17,7 +17,7 @@ rule simulate:
         "../envs/cpu.yaml"
     threads: config["threads"]
     resources:
-        mem_mb=8000,
+        mem_mb=memory_mb(8000),
     params:
         simulation=config["simulation"],
     script:

@@ -8,9 +8,33 @@ import pytest
 
 from qzo.config import load_config
 from qzo.simulate import simulate_sky
+from qzo.workflow import run_snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
+TINY = REPO / "tests" / "config" / "tiny.yaml"
+
+
+def run_workflow(workdir: Path, *args, configfile: Path = TINY, **kwargs):
+    """The workflow in ``workdir`` on the tiny config (or ``configfile``); the finished process."""
+    return run_snakemake(REPO / "Snakefile", workdir, configfile, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The whole workflow on the tiny config, run once per session with the local executor."""
+    work = tmp_path_factory.mktemp("tiny")
+    proc = run_workflow(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def catalog_files(workdir: Path) -> dict[str, bytes]:
+    """Every file the catalog rule wrote (CSV, Parquet, HATS copy, summary), by relative path."""
+    root = workdir / "results" / "catalog"
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def fixture_path(name: str) -> Path:

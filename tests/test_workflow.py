@@ -1,7 +1,11 @@
 """The Snakemake workflow end to end on the tiny config, on the real fixture, and on bad input."""
 
 import json
+import os
+import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import hats
@@ -14,7 +18,8 @@ import pytest
 import yaml
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, TINY, catalog_files
+from conftest import run_workflow as snakemake
 from hats.io.validation import is_valid_catalog
 
 from qzo.catalog import (
@@ -26,28 +31,15 @@ from qzo.catalog import (
 )
 from qzo.pipeline import catalog_columns
 from qzo.reference import duplicates_reference
-from qzo.workflow import run_snakemake
+from qzo.workflow import snakemake_command
 
 pytestmark = pytest.mark.workflow
-TINY = REPO / "tests" / "config" / "tiny.yaml"
 FIXTURE_SAMPLE = FIXTURES / "ztf_dr5_field202_rc61_sample.parquet"
-
-
-def snakemake(workdir: Path, *args, configfile: Path = TINY) -> subprocess.CompletedProcess:
-    return run_snakemake(REPO / "Snakefile", workdir, configfile, *args)
 
 
 def write_config(path: Path, config: dict) -> Path:
     path.write_text(yaml.safe_dump(config))
     return path
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("tiny")
-    proc = snakemake(work)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return work
 
 
 def test_tiny_run_validates_every_simulated_object(tiny_run):
@@ -228,6 +220,45 @@ def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_job_killed_mid_write_is_remade_by_rerun_incomplete(tiny_run, tmp_path):
+    """Kill the run (Snakemake and its job) while the catalog job writes; the partial output it
+    leaves is not trusted, and --rerun-incomplete reaches byte-identical catalogs."""
+    work = tmp_path / "work"
+    shutil.copytree(tiny_run, work, symlinks=True)
+    reference = catalog_files(tiny_run)
+    shutil.rmtree(work / "results/catalog")
+    job_log = work / "logs/catalog.log"
+    job_log.unlink()
+    cmd, env = snakemake_command(REPO / "Snakefile", work, TINY)
+    run = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not job_log.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job_log.exists(), "the catalog job never started"
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    # What a writer killed half-way leaves behind (atomic writes leave nothing, other tools do).
+    partial = work / "results/catalog/ZTF_all_QSO.csv"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(reference["ZTF_all_QSO.csv"][: len(reference["ZTF_all_QSO.csv"]) // 2])
+
+    refused = snakemake(work, "-n")
+    assert refused.returncode != 0
+    assert "incomplete" in refused.stdout + refused.stderr
+    assert "ZTF_all_QSO.csv" in refused.stdout + refused.stderr
+
+    # A hard kill leaves Snakemake's lock behind too: remove it, as the README says, then resume.
+    assert snakemake(work, "--unlock").returncode == 0
+    resumed = snakemake(work, "--rerun-incomplete")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "rule catalog:" in resumed.stdout + resumed.stderr
+    assert catalog_files(work) == reference
 
 
 def test_dry_run_shows_the_dag(tmp_path):

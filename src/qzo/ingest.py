@@ -7,9 +7,8 @@ Only the columns the pipeline needs are read; extra columns (such as pandas'
 
 from __future__ import annotations
 
-import glob
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,29 +21,13 @@ import pyarrow.parquet as pq
 
 from .errors import InputDataError
 from .io import write_json_atomic, write_parquet_atomic
+from .paths import resolve_input_files
 from .ztf_format import ALL_COLUMNS, FILTER_IDS, LIST_COLUMNS, SCALAR_COLUMNS
 
 log = logging.getLogger(__name__)
 
 _FLOAT_SCALARS = {"objra", "objdec"}
 _FLOAT_LISTS = {"hmjd", "mag", "magerr", "clrcoeff"}
-
-
-def resolve_input_files(spec: str | Sequence[str], base_dir: str | Path = ".") -> list[Path]:
-    """Expand a glob (``**`` allowed) or a list of paths/globs into a sorted, unique file list.
-
-    Relative patterns are taken relative to ``base_dir``. A pattern that matches nothing is an
-    error, so a typo in the config never silently yields an empty sky.
-    """
-    patterns = [spec] if isinstance(spec, str) else list(spec)
-    files: set[Path] = set()
-    for pattern in patterns:
-        full = pattern if Path(pattern).is_absolute() else str(Path(base_dir) / pattern)
-        matches = [Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file()]
-        if not matches:
-            raise InputDataError(pattern, "no light-curve file matches this path or pattern")
-        files.update(matches)
-    return sorted(files)
 
 
 def _open(path: Path) -> pq.ParquetFile:

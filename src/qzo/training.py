@@ -139,9 +139,11 @@ def _encoder(cfg: dict, cache_dir):
 
 def run_pretrain(training_set, cfg: dict, out_weights, out_dir) -> dict:
     """Stage 1 on the train split (validation: the val split); writes the encoder's weights."""
-    from .astromer.train import StageSettings, pretrain
+    from .astromer.train import StageSettings, pretrain, seed_training
 
     out_dir = Path(out_dir)
+    settings = StageSettings(**cfg["pretrain"])
+    seed_training(settings.seed)
     encoder = _encoder(cfg, out_dir / "cache")
     train = _windows(_split(training_set, "train"), encoder.config_["window"])
     val = _windows(_split(training_set, "val"), encoder.config_["window"])
@@ -149,7 +151,7 @@ def run_pretrain(training_set, cfg: dict, out_weights, out_dir) -> dict:
         encoder,
         train,
         val,
-        StageSettings(**cfg["pretrain"]),
+        settings,
         out_dir / "checkpoints",
         out_dir / "metrics.csv",
     )
@@ -171,9 +173,11 @@ def _finetune(table: pa.Table, train_mask, encoder_weights, cfg: dict, out_dir):
     """Stage 2 on the rows of ``train_mask``, early stopping on the val split."""
     from .astromer.encoder import AstromerEncoder
     from .astromer.infer import CLASS_NAMES, save_classifier
-    from .astromer.train import Classifier, StageSettings, finetune
+    from .astromer.train import Classifier, StageSettings, finetune, seed_training
 
     out_dir = Path(out_dir)
+    settings = StageSettings(**cfg["finetune"])
+    seed_training(settings.seed)
     meta = json.loads((Path(encoder_weights).parent / "summary.json").read_text())["encoder"]
     encoder = AstromerEncoder(**meta).build_for_window()
     encoder.load_weights(encoder_weights)
@@ -187,7 +191,7 @@ def _finetune(table: pa.Table, train_mask, encoder_weights, cfg: dict, out_dir):
         labels["train"],
         wins["val"],
         labels["val"],
-        StageSettings(**cfg["finetune"]),
+        settings,
         out_dir / "checkpoints",
         out_dir / "metrics.csv",
     )

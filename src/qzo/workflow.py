@@ -34,14 +34,17 @@ def run_rule(smk, main: Callable[[], object]) -> None:
         raise SystemExit(message) from None
 
 
-def run_snakemake(snakefile, workdir, configfile, *args, cores: int = 2, timeout: float = 1800):
-    """Run the workflow in a subprocess with this interpreter's environment first on PATH (so
-    job scripts use the same Python); return the completed process (output captured)."""
+def snakemake_command(
+    snakefile, workdir, configfile, *args, cores: int = 2, env: dict | None = None
+) -> tuple[list[str], dict]:
+    """The command line and environment that run the workflow with this interpreter (its
+    environment first on PATH, so job scripts and cluster jobs use the same Python); ``env``
+    adds to or overrides the inherited environment."""
     import os
-    import subprocess
     from pathlib import Path
 
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    full_env = {**os.environ, "PATH": path, **(env or {})}
     cmd = [
         sys.executable,
         "-m",
@@ -56,4 +59,15 @@ def run_snakemake(snakefile, workdir, configfile, *args, cores: int = 2, timeout
         str(cores),
         *map(str, args),
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    return cmd, full_env
+
+
+def run_snakemake(
+    snakefile, workdir, configfile, *args, cores: int = 2, env: dict | None = None, timeout=1800
+):
+    """Run the workflow in a subprocess (see :func:`snakemake_command`); return the completed
+    process (output captured)."""
+    import subprocess
+
+    cmd, full_env = snakemake_command(snakefile, workdir, configfile, *args, cores=cores, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)

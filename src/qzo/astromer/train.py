@@ -37,6 +37,12 @@ class StageSettings:
     seed: int = 0
 
 
+def seed_training(seed: int) -> None:
+    """Seed every generator training draws from (weight initialisation, dropout; Python, NumPy
+    and the backend), so that a rerun of a training job writes the same weights and catalogs."""
+    keras.utils.set_random_seed(seed)
+
+
 class Reconstructor(keras.Model):
     """Stage 1: the encoder plus the pretraining head (LayerNorm → Dense(1))."""
 

@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..io import write_json_atomic, write_parquet_atomic
+from ..paths import SIMULATION_LAYOUT as LAYOUT
 from ..ztf_format import FILTER_IDS, DRFileName
 from .schedule import field_exposures
 from .sky import galactic_latitude, offset_positions, sample_sources
@@ -48,18 +49,6 @@ _UNIT_COLUMNS = [
     "dup_dec",
     "is_duplicated",
 ]
-
-#: Where each product lands inside the simulation output directory.
-LAYOUT = {
-    "ztf": "ztf",
-    "allwise": "allwise.parquet",
-    "ps1": "ps1.parquet",
-    "gaia": "gaia.parquet",
-    "sdss_specobj": "sdss_specobj.parquet",
-    "truth_sources": "truth/sources.parquet",
-    "truth_objects": "truth/objects.parquet",
-    "manifest": "manifest.json",
-}
 
 
 def _ztf_positions(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> pd.DataFrame:
