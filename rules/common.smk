@@ -59,7 +59,7 @@ def memory_mb(base, input_factor=0):
 
 
 def sim_path(product):
-    """Path of one simulated product (see qzo.simulate.LAYOUT)."""
+    """Path of one simulated product (see qzo.paths.SIMULATION_LAYOUT)."""
     return f"{SIM_DIR}/{SIM_LAYOUT[product]}"
 
 

@@ -197,7 +197,14 @@ def slurm_cluster(state_dir: Path) -> Iterator[dict]:
             (conf.parent / name).unlink(missing_ok=True)
 
 
-def squeue_jobs(env: dict) -> list[tuple[str, str, str]]:
-    """(job id, job name, state) of every job SLURM knows."""
-    proc = _run(["squeue", "--noheader", "--states=all", "--format=%i|%j|%T"], env=env)
-    return [tuple(line.split("|")) for line in proc.stdout.split()]  # type: ignore[misc]
+SQUEUE_FIELDS = ("id", "comment", "state", "partition", "gpus", "cpus")
+
+
+def squeue_jobs(env: dict, states: str = "all") -> list[dict[str, str]]:
+    """The jobs SLURM knows in ``states``: id, comment (Snakemake's plugin puts the rule there),
+    state, partition, GPUs requested (``gres:gpu:N`` or ``N/A``) and CPUs."""
+    columns = "JobID:40,Comment:300,State:20,Partition:30,tres-per-job:40,NumCPUs:8"
+    proc = _run(["squeue", "--noheader", f"--states={states}", "-O", columns], env=env)
+    return [
+        dict(zip(SQUEUE_FIELDS, line.split(), strict=True)) for line in proc.stdout.splitlines()
+    ]

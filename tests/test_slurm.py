@@ -68,17 +68,10 @@ class CancelOneJob(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set() and self.cancelled is None:
-            proc = subprocess.run(
-                ["squeue", "--noheader", "--states=RUNNING", "--format=%i|%k"],
-                env=self.env,
-                capture_output=True,
-                text=True,
-            )
-            for line in proc.stdout.split():
-                job_id, comment = line.split("|", 1)
-                if self.rule in comment:
-                    subprocess.run(["scancel", job_id], env=self.env, check=True)
-                    self.cancelled = job_id
+            for job in squeue_jobs(self.env, states="RUNNING"):
+                if self.rule in job["comment"]:
+                    subprocess.run(["scancel", job["id"]], env=self.env, check=True)
+                    self.cancelled = job["id"]
                     break
             time.sleep(0.2)
 
@@ -107,29 +100,20 @@ def test_profile_runs_the_workflow_on_slurm(slurm_run):
     assert list((work / "logs/slurm").rglob("*.log"))
 
 
-def test_gpu_rules_went_to_the_gpu_partition_with_a_gpu(slurm_run, cluster):
-    _, proc, _, _ = slurm_run
+def test_gpu_rules_went_to_the_gpu_partition_with_a_gpu(slurm_run):
+    _, proc, _, jobs = slurm_run
     assert proc.returncode == 0
-    out = subprocess.run(
-        [
-            "squeue",
-            "--noheader",
-            "--states=all",
-            "-O",
-            "Comment:300,Partition:30,tres-per-job:40,NumCPUs:8",
-        ],
-        env=cluster,
-        capture_output=True,
-        text=True,
-    ).stdout
     by_rule: dict[str, set] = {}
-    for line in out.splitlines():
-        comment, partition, gpus, cpus = line.split()
-        rule = comment.removeprefix("rule_").split("_wildcards_")[0]
-        by_rule.setdefault(rule, set()).add((partition, gpus, cpus))
-    for rule in ("astromer_pretrain", "astromer_finetune", "astromer_finetune_fold"):
+    for job in jobs:
+        rule = job["comment"].removeprefix("rule_").split("_wildcards_")[0]
+        by_rule.setdefault(rule, set()).add((job["partition"], job["gpus"], job["cpus"]))
+    for rule in (
+        "astromer_pretrain",
+        "astromer_finetune",
+        "astromer_finetune_fold",
+        "astromer_infer",
+    ):
         assert by_rule[rule] == {("gpu", "gres:gpu:1", "8")}, rule
-    assert by_rule["astromer_infer"] == {("gpu", "gres:gpu:1", "8")}
     # Shards ran in group jobs on the CPU partition, several shards per job.
     assert {p for p, _, _ in by_rule["shards_shard"]} == {"cpu"}
     assert "shard" not in by_rule
@@ -138,7 +122,7 @@ def test_gpu_rules_went_to_the_gpu_partition_with_a_gpu(slurm_run, cluster):
 def test_cancelled_job_is_retried(slurm_run):
     _, proc, cancelled, jobs = slurm_run
     assert cancelled is not None, "no partition_catalog job was seen running"
-    states = {job_id: state for job_id, _, state in jobs}
+    states = {job["id"]: job["state"] for job in jobs}
     assert states[cancelled] == "CANCELLED"
     out = proc.stdout + proc.stderr
     # Snakemake saw the (group) job fail, named its SLURM log, and submitted it again.

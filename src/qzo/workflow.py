@@ -39,12 +39,12 @@ def snakemake_command(
 ) -> tuple[list[str], dict]:
     """The command line and environment that run the workflow with this interpreter (its
     environment first on PATH, so job scripts and cluster jobs use the same Python); ``env``
-    adds to or overrides the inherited environment."""
+    adds to or overrides the inherited environment, PATH included (still behind this one)."""
     import os
     from pathlib import Path
 
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    full_env = {**os.environ, "PATH": path, **(env or {})}
+    full_env = {**os.environ, **(env or {})}
+    full_env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{full_env['PATH']}"
     cmd = [
         sys.executable,
         "-m",
