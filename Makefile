@@ -1,5 +1,6 @@
 # make run   : create .venv, install, run the workflow on the embedded default (simulated sky)
-# make test  : create/update .venv, run every check (ruff, snakefmt, snakemake --lint, pytest)
+# make test  : create/update .venv, run every check (make lint, then pytest)
+# make lint  : ruff, ruff format --check, snakefmt --check, snakemake --lint, mypy src/qzo
 # make bench : run the benchmarks, results in bench/results/*.json
 PYTHON ?= python3
 VENV := .venv
@@ -24,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
+	$(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest

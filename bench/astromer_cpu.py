@@ -9,18 +9,20 @@ import time
 
 import numpy as np
 
-from qzo.astromer.embed import encode_like_reference, mean_embeddings
-from qzo.astromer.reference import run_reference
-from qzo.astromer.weights import load_pretrained_encoder, resolve_weights
+from qzo.models.astromer.embed import encode_like_reference, mean_embeddings
+from qzo.models.astromer.weights import load_pretrained_encoder, resolve_weights
+from qzo.testing.astromer_reference import run_reference
 
-from .common import REPO_SHARED, workdir, write_result
+from .common import REPO, workdir, write_result
 
 N_LC = 256
 
 
 def main() -> dict:
     work = workdir("astromer_cpu")
-    weights = resolve_weights(REPO_SHARED / "fixtures" / "astromer_v1_macho_weights.zip", work)
+    weights = resolve_weights(
+        REPO / "resources" / "astromer" / "astromer_v1_macho_weights.zip", work
+    )
     rng = np.random.default_rng(1)
     lengths = rng.integers(20, 201, N_LC)
     lcs = []

@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from qzo.astromer.encoder import AstromerEncoder
-from qzo.astromer.infer import choose_precision, classify, gpu_available, save_classifier
-from qzo.astromer.train import Classifier
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.infer import choose_precision, classify, gpu_available, save_classifier
+from qzo.models.astromer.train import Classifier
 
 from .common import workdir, write_result
 
@@ -44,12 +44,13 @@ def main() -> dict:
     model = Classifier(AstromerEncoder().build_for_window(), n_classes=3)
     zeros = np.zeros((1, 200, 1), np.float32)
     model({"times": zeros, "mags": zeros, "mask": zeros})
-    save_classifier(model, work / "model")
+    saved = work / "config.json", work / "classifier.weights.h5"
+    save_classifier(model, *saved)
     rng = np.random.default_rng(0)
     offsets, t, m = light_curves(n, rng)
     check = 4096 if on_gpu else 256
     model, _, precision = choose_precision(
-        work / "model", "auto", offsets[: check + 1], t, m, batch_size=batch
+        *saved, "auto", offsets[: check + 1], t, m, batch_size=batch
     )
     classify(model, offsets[: 2 * batch + 1], t, m, batch_size=batch)  # compile
     t0 = time.perf_counter()

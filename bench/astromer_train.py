@@ -10,9 +10,10 @@ import time
 
 import numpy as np
 
-from qzo.astromer.encoder import AstromerEncoder
-from qzo.astromer.train import Classifier, StageSettings, finetune, pretrain
-from qzo.astromer.windows import make_windows
+from qzo.config import StageSettings, default_config
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.train import Classifier, finetune, pretrain
+from qzo.models.astromer.windows import make_windows
 
 from .common import workdir, write_result
 
@@ -37,7 +38,9 @@ def main() -> dict:
     results = {}
     for stage in ("pretrain", "finetune"):
         encoder = AstromerEncoder().build_for_window()
-        settings = StageSettings(epochs=2, batch_size=32, patience=10)
+        settings = StageSettings.from_config(
+            {**default_config()["astromer"]["pretrain"], "epochs": 2, "patience": 10}
+        )
         t0 = time.perf_counter()
         if stage == "pretrain":
             pretrain(encoder, train, val, settings, work / stage, work / f"{stage}.csv")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "work"
-REPO_SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def machine() -> str:
@@ -64,7 +64,7 @@ def write_result(
 def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[Path, dict]:
     """A simulated sky in one cap (dense, like a real ZTF region), written once and reused."""
     from qzo.config import load_config
-    from qzo.simulate import simulate_sky
+    from qzo.simulate import SimulatedSkyPaths, simulate_sky
 
     out = WORK / f"sky_{n_sources}_{radius_deg}_{seed}"
     manifest = out / "manifest.json"
@@ -76,5 +76,6 @@ def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[P
             "regions": [{"ra": 185.0, "dec": 30.0, "radius": radius_deg}],
         }
         cfg = load_config(overrides={"simulation": sim})["simulation"]
-        simulate_sky(cfg, out, workers=os.cpu_count() or 1, progress=False)
+        paths = SimulatedSkyPaths.in_directory(out)
+        simulate_sky(cfg, paths, workers=os.cpu_count() or 1, progress=False)
     return out, json.loads(manifest.read_text())

@@ -12,7 +12,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from qzo.simulate.sky import offset_positions
-from qzo.zones import nearest_within
+from qzo.sky.zones import nearest_within
 
 from .common import write_result
 from .dedup import simulated_objects

@@ -1,7 +1,8 @@
 """Benchmark `dag`: wall time of `snakemake -n` with a shard list of 50,000 shards (order-6
-pixels, some split to order 7), and the time one cluster job spends before its script starts:
-every SLURM job runs Snakemake again, which parses the workflow, reads the plan and plans that
-one job (measured here as a dry run of one shard job, the way the job step names it).
+pixels, some split to order 7; ``QZO_BENCH_DAG_SHARDS`` sets another count), and the time one
+cluster job spends before its script starts: every SLURM job runs Snakemake again, which parses
+the workflow, reads the plan and plans that one job (measured here as a dry run of one shard job,
+the way the job step names it).
 
 Targets: issue 3, under 60 s for 12,288 shards; issue 6 reports the 50,000-shard numbers.
 """
@@ -9,6 +10,7 @@ Targets: issue 3, under 60 s for 12,288 shards; issue 6 reports the 50,000-shard
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -18,22 +20,26 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from qzo.healpix import ShardSet
-from qzo.workflow import run_snakemake
+from qzo.sky.healpix import ShardSet
+from qzo.testing.snakemake import run_snakemake
 
 from .common import workdir, write_result
 
 REPO = Path(__file__).resolve().parents[1]
-N_SHARDS, N_BATCHES = 50_000, 400
+N_SHARDS = int(os.environ.get("QZO_BENCH_DAG_SHARDS", 50_000))
+N_BATCHES = max(1, N_SHARDS // 125)
 
 
 def bench_shards(n: int = N_SHARDS) -> ShardSet:
-    """``n`` shards: order-6 pixels, the first ones split into their four order-7 children."""
-    n6 = 12 * 4**6
-    split = -(-(n - n6) // 3)  # each split adds three shards
+    """``n`` shards (at least 12): the pixels of the finest order k with 12·4^k ≤ n, the first
+    ones split into their four children of order k + 1 (12,288 shards: every order-5 pixel;
+    50,000: order 6, some split to order 7)."""
+    k = int(np.floor(np.log(n / 12) / np.log(4)))
+    base = 12 * 4**k
+    split = -(-(n - base) // 3)  # each split adds three shards
     children = np.arange(4 * split)
-    orders = np.r_[np.full(len(children), 7), np.full(n6 - split, 6)]
-    pixels = np.r_[children, np.arange(split, n6)]
+    orders = np.r_[np.full(len(children), k + 1), np.full(base - split, k)]
+    pixels = np.r_[children, np.arange(split, base)]
     return ShardSet(orders[:n], pixels[:n])
 
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from qzo.config import load_config
-from qzo.dedup import flag_duplicates
-from qzo.reference import duplicates_reference
+from qzo.lightcurves.dedup import flag_duplicates
 from qzo.simulate.run import _ztf_positions
 from qzo.simulate.sky import sample_sources
+from qzo.testing.reference import duplicates_reference
 
 from .common import write_result
 

@@ -7,7 +7,8 @@ import os
 import shutil
 import time
 
-from qzo.partition import PartitionSettings, plan_partition, reduce_shard, split_batch
+from qzo.config import PartitionSettings, default_config
+from qzo.sky.partition import plan_partition, reduce_shard, split_batch
 
 from .common import bench_sky, workdir, write_result
 
@@ -18,7 +19,9 @@ def main() -> dict:
     sky, manifest = bench_sky(N_SOURCES)
     files = [str(sky / f) for f in manifest["ztf_files"]]
     size_mb = sum(os.path.getsize(f) for f in files) / 2**20
-    settings = PartitionSettings(max_rows_per_shard=10_000, files_per_batch=16)
+    settings = PartitionSettings.from_config(
+        {**default_config()["partition"], "max_rows_per_shard": 10_000, "files_per_batch": 16}
+    )
     out = workdir("partition")
     t0 = time.perf_counter()
     shards, plan = plan_partition(files, settings, workers=os.cpu_count() or 1)

@@ -13,15 +13,18 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from qzo.ingest import LightCurves, read_lightcurves
-from qzo.preprocess import PreprocessSettings, preprocess
-from qzo.reference import preprocess_reference
-from qzo.segments import offsets_from_counts
+from qzo.arrays.segments import offsets_from_counts
+from qzo.config import PreprocessSettings, default_config
+from qzo.io.ztf_files import LightCurves, read_lightcurves
+from qzo.lightcurves.preprocess import preprocess
+from qzo.testing.reference import preprocess_reference
 
 from .common import bench_sky, write_result
 
 N_SOURCES = 85_000  # ≈ 110k light curves in one shard-sized cap
 BASELINE_OBJECTS = 2_000
+
+SETTINGS = PreprocessSettings.from_config(default_config()["preprocess"])
 
 
 def concat(lcs: list[LightCurves]) -> LightCurves:
@@ -56,7 +59,7 @@ def _measure(files) -> dict:
     lc = concat([read_lightcurves(f) for f in files])
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    out = preprocess(lc, PreprocessSettings())
+    out = preprocess(lc, SETTINGS)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -77,7 +80,7 @@ def main() -> dict:
     lc = concat([read_lightcurves(f) for f in files])
     small = subset(lc, BASELINE_OBJECTS)
     t0 = time.perf_counter()
-    preprocess_reference(small, PreprocessSettings())
+    preprocess_reference(small, SETTINGS)
     t_ref = time.perf_counter() - t0
     extra_mb = max(m["peak"] - m["rss_loaded"], 0.0)
     return write_result(

@@ -10,7 +10,7 @@ import shutil
 import time
 
 from qzo.config import load_config
-from qzo.simulate import simulate_sky
+from qzo.simulate import SimulatedSkyPaths, simulate_sky
 
 from .common import workdir, write_result
 
@@ -23,7 +23,9 @@ def main() -> dict:
     out = workdir("simulate")
     workers = os.cpu_count() or 1
     t0 = time.perf_counter()
-    manifest = simulate_sky(cfg, out, workers=workers, progress=False)
+    manifest = simulate_sky(
+        cfg, SimulatedSkyPaths.in_directory(out), workers=workers, progress=False
+    )
     wall = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     shutil.rmtree(out)

@@ -15,24 +15,28 @@ import time
 import numpy as np
 import pandas as pd
 
-from qzo.catalog import load_models, predict_objects, run_catalog
-from qzo.crossmatch import WISE
-from qzo.healpix import ShardSet, healpix_29
-from qzo.io import write_parquet_atomic
-from qzo.xgb import (
+from qzo.config import XGBSettings, default_config
+from qzo.io.atomic import write_parquet_atomic
+from qzo.lightcurves.crossmatch import WISE
+from qzo.models.xgb import (
     CATALOG_MODELS,
+    MODEL_NAMES,
     REDSHIFT_FEATURES,
-    XGBSettings,
     features_of,
     fit_classifier,
     fit_regressor,
     save_model,
 )
+from qzo.products.catalog import load_models, predict_objects
+from qzo.sky.healpix import ShardSet, healpix_29
+from qzo.stages.catalog import catalog
 
-from .common import workdir, write_result
+from .common import REPO, workdir, write_result
 
 N_ROWS = 500_000
 N_TRAIN = 40_000
+
+SETTINGS = XGBSettings.from_config(default_config()["xgb"], threads=2)
 
 
 def synthetic_features(n: int, rng) -> pd.DataFrame:
@@ -69,7 +73,7 @@ def synthetic_features(n: int, rng) -> pd.DataFrame:
 
 
 def train_models(directory, rng) -> None:
-    settings = XGBSettings()
+    settings = SETTINGS
     train, val = synthetic_features(N_TRAIN, rng), synthetic_features(N_TRAIN // 8, rng)
     for name, sets in CATALOG_MODELS.items():
         model = fit_classifier(train, val, features_of(sets), "label", settings)
@@ -89,7 +93,7 @@ def main() -> list[dict]:
     work = workdir("xgb_infer")
     rng = np.random.default_rng(0)
     train_models(work, rng)
-    models = load_models(work)
+    models = load_models({name: work / f"{name}.json" for name in MODEL_NAMES})
     objects = synthetic_features(N_ROWS, rng)
     predict_objects(objects.iloc[:1000], models)  # warm-up
     t0 = time.perf_counter()
@@ -105,7 +109,7 @@ def main() -> list[dict]:
             n_rows=N_ROWS,
             seconds=round(t_infer, 3),
             boosting_rounds=trees,
-            threads=XGBSettings().threads,
+            threads=SETTINGS.threads,
         )
     ]
     # catalog_merge: the same rows as 4 groups on the 12 order-0 shards.
@@ -131,8 +135,14 @@ def main() -> list[dict]:
     out |= {"hats": work / "out" / "hats", "summary": work / "out" / "summary.json"}
     cuts = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
     t0 = time.perf_counter()
-    counts = run_catalog(
-        groups, work / "summary.json", work / "train.parquet", work / "plan.json", cuts, out
+    counts = catalog(
+        groups=groups,
+        preprocess_summary=work / "summary.json",
+        training_predictions=work / "train.parquet",
+        plan=work / "plan.json",
+        columns=REPO / "resources" / "catalog_columns.yaml",
+        cuts=cuts,
+        **out,
     )
     t_merge = time.perf_counter() - t0
     results.append(

@@ -1,40 +1,25 @@
-rule labels:
-    """SDSS × ZTF training set: cleaned spectra, longest light curve each, grouped split."""
-    input:
-        sdss=f"{HATS}/catalogs/sdss",
-        objects=per_shard(f"{RESULTS}/preprocess/dataset/{{shard}}.parquet"),
-    output:
-        table=f"{RESULTS}/labels/training_set.parquet",
-        summary=f"{RESULTS}/labels/summary.json",
-    log:
-        f"{LOGS}/labels.log",
-    benchmark:
-        f"{BENCH}/labels.tsv"
-    conda:
-        "../envs/cpu.yaml"
-    params:
-        settings=config["labels"],
-        shards=shard_names,
-    script:
-        "../workflow/scripts/labels.py"
-
-
 rule astromer_pretrain:
     """Stage 1: masked-reconstruction (re)training of the encoder (GPU job)."""
     input:
-        f"{RESULTS}/labels/training_set.parquet",
+        training_set=results("labels/training_set.parquet"),
     output:
-        f"{RESULTS}/astromer/pretrain/encoder.weights.h5",
+        weights=results("astromer/pretrain/encoder.weights.h5"),
+        summary=results("astromer/pretrain/summary.json"),
+        metrics=results("astromer/pretrain/metrics.csv"),
     log:
-        f"{LOGS}/astromer_pretrain.log",
+        log_file("astromer_pretrain.log"),
     benchmark:
-        f"{BENCH}/astromer_pretrain.tsv"
+        bench_file("astromer_pretrain.tsv")
     conda:
         "../envs/gpu.yaml"
     resources:
         gpu=1,
     params:
-        astromer=config["astromer"],
+        settings=config["astromer"],
+        # Training state: a checkpoint after every epoch, so a killed job resumes.
+        checkpoints=results("astromer/pretrain/checkpoints"),
+        # Published initial weights (astromer.init_weights), unpacked once.
+        weights_cache=results("astromer/pretrain/cache"),
     script:
         "../workflow/scripts/astromer_pretrain.py"
 
@@ -42,22 +27,27 @@ rule astromer_pretrain:
 rule astromer_finetune:
     """Stage 2: the light-curve classifier (GPU job)."""
     input:
-        table=f"{RESULTS}/labels/training_set.parquet",
-        encoder=f"{RESULTS}/astromer/pretrain/encoder.weights.h5",
+        training_set=results("labels/training_set.parquet"),
+        encoder_weights=results("astromer/pretrain/encoder.weights.h5"),
+        encoder_summary=results("astromer/pretrain/summary.json"),
     output:
-        config=f"{RESULTS}/astromer/finetune/model/config.json",
-        weights=f"{RESULTS}/astromer/finetune/model/classifier.weights.h5",
-        predictions=f"{RESULTS}/astromer/finetune/training_predictions.parquet",
+        model_config=results("astromer/finetune/model/config.json"),
+        model_weights=results("astromer/finetune/model/classifier.weights.h5"),
+        predictions=results("astromer/finetune/training_predictions.parquet"),
+        metrics=results("astromer/finetune/metrics.csv"),
+        summary=results("astromer/finetune/summary.json"),
     log:
-        f"{LOGS}/astromer_finetune.log",
+        log_file("astromer_finetune.log"),
     benchmark:
-        f"{BENCH}/astromer_finetune.tsv"
+        bench_file("astromer_finetune.tsv")
     conda:
         "../envs/gpu.yaml"
     resources:
         gpu=1,
     params:
-        astromer=config["astromer"],
+        settings=config["astromer"],
+        # Training state: a checkpoint after every epoch, so a killed job resumes.
+        checkpoints=results("astromer/finetune/checkpoints"),
     script:
         "../workflow/scripts/astromer_finetune.py"
 
@@ -66,20 +56,25 @@ rule astromer_finetune_fold:
     """Cross-fitting: the classifier without one fold of the train split, applied to that
     fold, so XGBoost trains on out-of-sample light-curve probabilities (GPU job)."""
     input:
-        table=f"{RESULTS}/labels/training_set.parquet",
-        encoder=f"{RESULTS}/astromer/pretrain/encoder.weights.h5",
+        training_set=results("labels/training_set.parquet"),
+        encoder_weights=results("astromer/pretrain/encoder.weights.h5"),
+        encoder_summary=results("astromer/pretrain/summary.json"),
     output:
-        f"{RESULTS}/astromer/folds/fold{{fold}}/predictions.parquet",
+        predictions=results("astromer/folds/fold{fold}/predictions.parquet"),
+        metrics=results("astromer/folds/fold{fold}/metrics.csv"),
+        summary=results("astromer/folds/fold{fold}/summary.json"),
     log:
-        f"{LOGS}/astromer_finetune_fold/fold{{fold}}.log",
+        log_file("astromer_finetune_fold/fold{fold}.log"),
     benchmark:
-        f"{BENCH}/astromer_finetune_fold/fold{{fold}}.tsv"
+        bench_file("astromer_finetune_fold/fold{fold}.tsv")
     conda:
         "../envs/gpu.yaml"
     resources:
         gpu=1,
     params:
-        astromer=config["astromer"],
+        settings=config["astromer"],
+        # Training state: a checkpoint after every epoch, so a killed job resumes.
+        checkpoints=results("astromer/folds/fold{fold}/checkpoints"),
     script:
         "../workflow/scripts/astromer_finetune_fold.py"
 
@@ -87,21 +82,22 @@ rule astromer_finetune_fold:
 rule astromer_infer:
     """p_lc_galaxy, p_lc_QSO, p_lc_star for a group of shards (GPU job)."""
     input:
-        model=f"{RESULTS}/astromer/finetune/model/config.json",
-        objects=group_inputs,
+        model_config=results("astromer/finetune/model/config.json"),
+        model_weights=results("astromer/finetune/model/classifier.weights.h5"),
+        objects=per_group_shard(results("preprocess/dataset/{shard}.parquet")),
     output:
-        f"{RESULTS}/astromer/predictions/group{{group}}.parquet",
+        predictions=results("astromer/predictions/group{group}.parquet"),
     log:
-        f"{LOGS}/astromer_infer/group{{group}}.log",
+        log_file("astromer_infer/group{group}.log"),
     benchmark:
-        f"{BENCH}/astromer_infer/group{{group}}.tsv"
+        bench_file("astromer_infer/group{group}.tsv")
     conda:
         "../envs/gpu.yaml"
     resources:
         gpu=1,
     params:
-        astromer=config["astromer"],
-        shards=group_shards,
+        settings=config["astromer"],
+        shards=get_group_shards,
     script:
         "../workflow/scripts/astromer_infer.py"
 
@@ -109,14 +105,14 @@ rule astromer_infer:
 rule astromer_predictions:
     """Every group classified; the row count must equal the preprocessed objects."""
     input:
-        summary=f"{RESULTS}/preprocess/summary.json",
-        groups=all_predictions,
+        preprocess_summary=results("preprocess/summary.json"),
+        groups=per_group(results("astromer/predictions/group{group}.parquet")),
     output:
-        f"{RESULTS}/astromer/predictions/done.json",
+        done=results("astromer/predictions/done.json"),
     log:
-        f"{LOGS}/astromer_predictions.log",
+        log_file("astromer_predictions.log"),
     benchmark:
-        f"{BENCH}/astromer_predictions.tsv"
+        bench_file("astromer_predictions.tsv")
     conda:
         "../envs/cpu.yaml"
     resources:

@@ -1,4 +1,5 @@
-# Helpers shared by all rule files (config validation, paths, input functions).
+# Helpers shared by every rules file - config validation, paths, and the input functions
+# (get_<rule>_<input>) that read the partition plan.
 import sys
 from pathlib import Path
 
@@ -14,19 +15,12 @@ from snakemake.exceptions import WorkflowError
 
 # Parse-time imports stay light (every cluster job parses the workflow again).
 from qzo.config import validate_config
-from qzo.paths import SIMULATION_LAYOUT as SIM_LAYOUT
-from qzo.paths import resolve_input_files
+from qzo.io.inputs import SIMULATION_LAYOUT, resolve_input_files
 
 validate_config(config)
 
 RESULTS = config["results_dir"]
 SIM_DIR = config["simulation"]["output_dir"]
-LOGS = "logs"
-BENCH = "benchmarks"
-PLAN = f"{RESULTS}/partition/plan.json"
-HATS = f"{RESULTS}/hats"
-ZTF_HATS = f"{HATS}/ztf_lc"
-ZTF_MARGIN = f"{HATS}/ztf_lc_margin"
 CATALOGS = list(config["catalogs"])
 # The catalogs whose nearest counterparts become features (SDSS gives the labels instead).
 MATCHED_CATALOGS = ["allwise", "ps1", "gaia"]
@@ -37,6 +31,37 @@ SIM_CATALOG = {
     "gaia": "gaia",
     "sdss": "sdss_specobj",
 }
+# The boosters xgb_train saves (qzo.models.xgb.MODEL_NAMES; the stage checks they agree).
+XGB_MODELS = ["ztf", "ztf_wise", "redshift"]
+
+
+def results(path):
+    """A path under the results directory; wildcards such as {shard} stay as they are."""
+    return f"{RESULTS}/{path}"
+
+
+def log_file(path):
+    """A job's log file under logs/."""
+    return f"logs/{path}"
+
+
+def bench_file(path):
+    """A job's benchmark (time, memory, I/O) under benchmarks/."""
+    return f"benchmarks/{path}"
+
+
+def resource(name):
+    """A static input shipped with the workflow (resources/), wherever the run's directory is."""
+    return str(Path(workflow.basedir) / "resources" / name)
+
+
+def sim_path(product):
+    """Path of one simulated product (qzo.io.inputs.SIMULATION_LAYOUT)."""
+    return f"{SIM_DIR}/{SIMULATION_LAYOUT[product]}"
+
+
+PLAN = results("partition/plan.json")
+PARTITIONED = results("hats/catalogs/{catalog}")
 
 
 wildcard_constraints:
@@ -58,24 +83,25 @@ def memory_mb(base, input_factor=0):
     return mem_mb
 
 
-def sim_path(product):
-    """Path of one simulated product (see qzo.paths.SIMULATION_LAYOUT)."""
-    return f"{SIM_DIR}/{SIM_LAYOUT[product]}"
+# --- inputs --------------------------------------------------------------------------------------
 
 
-def ztf_input_files(wildcards=None):
-    """What the ZTF-reading rules depend on: the simulator's manifest, or the real files."""
+def get_ztf_inventory_files(wildcards=None):
+    """What ztf_inventory depends on: the simulator's manifest, or the real files."""
     if config["simulation"]["enabled"]:
         return [sim_path("manifest")]
     return [str(p) for p in resolve_input_files(config["inputs"]["ztf_lightcurves"])]
 
 
-def catalog_input_files(wildcards):
+def get_partition_catalog_files(wildcards):
     """An external catalog's files: the simulated table, or the configured glob."""
     if config["simulation"]["enabled"]:
         return [sim_path(SIM_CATALOG[wildcards.catalog])]
     spec = config["catalogs"][wildcards.catalog]["path"]
     return [str(p) for p in resolve_input_files(spec)]
+
+
+# --- the partition plan (written by the only checkpoint) -----------------------------------------
 
 
 @lru_cache(maxsize=4)
@@ -99,10 +125,26 @@ def current_plan():
     return _read_plan(PLAN, Path(PLAN).stat().st_mtime)
 
 
-def split_dirs(wildcards):
+def per_shard(pattern):
+    """An input function: ``pattern`` (with a {shard} field) over every shard of the plan. The
+    gather rules that use it wait for the partition_plan checkpoint (the only one)."""
+
+    def expand_shards(wildcards):
+        return [pattern.format(shard=s) for s in get_shard_names()]
+
+    return expand_shards
+
+
+def get_shard_names(wildcards=None):
+    """Every shard of the plan, in plan order (after the checkpoint)."""
+    checkpoints.partition_plan.get()
+    return current_plan()["shards"]
+
+
+def get_shard_batches(wildcards):
     """The partition_split outputs that hold pieces of this shard or of its margin.
 
-    Per-shard jobs are only requested through per_shard() below, after the checkpoint has
+    Per-shard jobs are only requested through per_shard() above, after the checkpoint has
     run, so they read the plan from disk and do not depend on the checkpoint themselves:
     that keeps the DAG of tens of thousands of shard jobs cheap to build.
     """
@@ -112,78 +154,73 @@ def split_dirs(wildcards):
         raise WorkflowError(
             f"shard {wildcards.shard} is not in the partition plan {PLAN}"
         )
-    return [
-        f"{RESULTS}/partition/pieces/batch{b}" for b in plan["shard_batches"][index]
-    ]
+    return [results(f"partition/pieces/batch{b}") for b in plan["shard_batches"][index]]
 
 
-def per_shard(pattern):
-    """``pattern`` (with a {shard} field) expanded over every shard of the plan; the gather
-    rules that use it wait for the partition_plan checkpoint (the only one)."""
-
-    def expand_shards(wildcards):
-        checkpoints.partition_plan.get()
-        return [pattern.format(shard=s) for s in current_plan()["shards"]]
-
-    return expand_shards
-
-
-def shard_names(wildcards=None):
-    """Every shard of the plan, in plan order (after the checkpoint)."""
-    checkpoints.partition_plan.get()
-    return current_plan()["shards"]
+def get_shard_catalog_shards(wildcards):
+    """Each matched catalog's files for this shard: its own rows and its margin's."""
+    return {
+        c: [
+            results(f"hats/catalogs/{c}/{part}/dataset/{wildcards.shard}.parquet")
+            for part in (c, f"{c}_margin")
+        ]
+        for c in MATCHED_CATALOGS
+    }
 
 
 def infer_groups():
     """Shards in consecutive groups of astromer.shards_per_job (one GPU job each)."""
     n = config["astromer"]["shards_per_job"]
-    names = shard_names()
+    names = get_shard_names()
     return [names[i : i + n] for i in range(0, len(names), n)]
 
 
-def group_inputs(wildcards):
-    shards = infer_groups()[int(wildcards.group)]
-    return [f"{RESULTS}/preprocess/dataset/{s}.parquet" for s in shards]
-
-
-def group_shards(wildcards):
+def get_group_shards(wildcards):
+    """The shards of one group (astromer_infer and xgb_infer)."""
     return infer_groups()[int(wildcards.group)]
 
 
-def all_predictions(wildcards):
-    return [
-        f"{RESULTS}/astromer/predictions/group{g}.parquet"
-        for g in range(len(infer_groups()))
-    ]
+def per_group_shard(pattern):
+    """An input function: ``pattern`` (with a {shard} field) over the shards of one group."""
+
+    def expand_group(wildcards):
+        return [pattern.format(shard=s) for s in get_group_shards(wildcards)]
+
+    return expand_group
 
 
-def group_features(wildcards):
-    shards = infer_groups()[int(wildcards.group)]
-    return [f"{RESULTS}/features/dataset/{s}.parquet" for s in shards]
+def per_group(pattern):
+    """An input function: ``pattern`` (with a {group} field) over every group."""
+
+    def expand_groups(wildcards):
+        return [pattern.format(group=g) for g in range(len(infer_groups()))]
+
+    return expand_groups
 
 
-def group_predictions(wildcards):
+def get_xgb_infer_light_curve(wildcards):
     """A group's light-curve probabilities (the group exists once the plan does)."""
     infer_groups()
-    return f"{RESULTS}/astromer/predictions/group{wildcards.group}.parquet"
+    return results(f"astromer/predictions/group{wildcards.group}.parquet")
 
 
-def all_xgb_predictions(wildcards):
-    return [
-        f"{RESULTS}/xgb/predictions/group{g}.parquet"
-        for g in range(len(infer_groups()))
-    ]
+def get_xgb_train_features(wildcards):
+    """Where each shard's feature table is, with its {shard} field left for the stage (a
+    function, so Snakemake does not expand the field as a wildcard)."""
+    return results("features/dataset/{shard}.parquet")
 
 
-def xgb_settings(wildcards=None):
-    """The xgb config section, with the workflow's thread count."""
-    return {**config["xgb"], "threads": config["threads"]}
+def get_evaluate_truth(wildcards):
+    """The simulated truth, or nothing on real data."""
+    if not config["simulation"]["enabled"]:
+        return {}
+    return {
+        "truth_sources": sim_path("truth_sources"),
+        "truth_objects": sim_path("truth_objects"),
+    }
 
 
-def truth_input(wildcards):
-    """The simulated truth (its manifest stands for it), or nothing on real data."""
-    return [sim_path("manifest")] if config["simulation"]["enabled"] else []
-
+# --- outputs -------------------------------------------------------------------------------------
 
 EVALUATION_TABLES = ["table1", "table3", "table4", "stacking"]
 
@@ -195,23 +232,23 @@ def evaluation_tables():
     out = {}
     for name in names:
         out[f"{name}_csv"] = report(
-            f"{RESULTS}/evaluate/{name}.csv",
+            results(f"evaluate/{name}.csv"),
             caption=f"../workflow/report/{name}.rst",
             category="Tables",
         )
-        out[f"{name}_md"] = f"{RESULTS}/evaluate/{name}.md"
+        out[f"{name}_md"] = results(f"evaluate/{name}.md")
     return out
 
 
 def final_outputs():
-    """Targets of `rule all` for the stages that exist."""
+    """Targets of `rule all`."""
     return [
-        f"{RESULTS}/inputs/ztf_inventory.json",
-        f"{ZTF_HATS}/properties",
-        f"{RESULTS}/preprocess/summary.json",
-        f"{RESULTS}/labels/summary.json",
-        f"{RESULTS}/astromer/predictions/done.json",
-        f"{RESULTS}/catalog/summary.json",
-        f"{RESULTS}/evaluate/summary.json",
-        *[f"{HATS}/catalogs/{c}" for c in CATALOGS],
+        results("inputs/ztf_inventory.json"),
+        results("hats/ztf_lc/properties"),
+        results("preprocess/summary.json"),
+        results("labels/summary.json"),
+        results("astromer/predictions/done.json"),
+        results("catalog/summary.json"),
+        results("evaluate/summary.json"),
+        *[PARTITIONED.format(catalog=c) for c in CATALOGS],
     ]

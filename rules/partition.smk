@@ -1,13 +1,13 @@
 checkpoint partition_plan:
     """Adaptive HEALPix shards balanced by row count; input files grouped into batches."""
     input:
-        inventory=f"{RESULTS}/inputs/ztf_inventory.parquet",
+        inventory=results("inputs/ztf_inventory.parquet"),
     output:
         plan=PLAN,
     log:
-        f"{LOGS}/partition_plan.log",
+        log_file("partition_plan.log"),
     benchmark:
-        f"{BENCH}/partition_plan.tsv"
+        bench_file("partition_plan.tsv")
     conda:
         "../envs/cpu.yaml"
     threads: config["threads"]
@@ -22,11 +22,11 @@ rule partition_split:
     input:
         plan=PLAN,
     output:
-        temp(directory(f"{RESULTS}/partition/pieces/batch{{batch}}")),
+        pieces=temp(directory(results("partition/pieces/batch{batch}"))),
     log:
-        f"{LOGS}/partition_split/batch{{batch}}.log",
+        log_file("partition_split/batch{batch}.log"),
     benchmark:
-        f"{BENCH}/partition_split/batch{{batch}}.tsv"
+        bench_file("partition_split/batch{batch}.tsv")
     conda:
         "../envs/cpu.yaml"
     resources:
@@ -39,15 +39,16 @@ rule hats_metadata:
     """HATS metadata of the light-curve catalog and its margin (hats and lsdb open them)."""
     input:
         plan=PLAN,
-        # Each shard's margin comes from the same job as its light-curve file.
-        shards=per_shard(f"{ZTF_HATS}/dataset/{{shard}}.parquet"),
+        # Each shard's margin file comes from the same job as its light-curve file.
+        shards=per_shard(results("hats/ztf_lc/dataset/{shard}.parquet")),
     output:
-        catalog=f"{ZTF_HATS}/properties",
-        margin=f"{ZTF_MARGIN}/properties",
+        # Written last; partition_info.csv and dataset/_metadata, _common_metadata beside it.
+        catalog_properties=results("hats/ztf_lc/properties"),
+        margin_properties=results("hats/ztf_lc_margin/properties"),
     log:
-        f"{LOGS}/hats_metadata.log",
+        log_file("hats_metadata.log"),
     benchmark:
-        f"{BENCH}/hats_metadata.tsv"
+        bench_file("hats_metadata.tsv")
     conda:
         "../envs/cpu.yaml"
     script:
@@ -58,17 +59,17 @@ rule partition_catalog:
     """An external catalog (AllWISE, PS1, Gaia, SDSS) on the ZTF shards, with margins."""
     input:
         plan=PLAN,
-        files=catalog_input_files,
+        files=get_partition_catalog_files,
     output:
-        directory(f"{HATS}/catalogs/{{catalog}}"),
+        partitioned=directory(PARTITIONED),
     log:
-        f"{LOGS}/partition_catalog/{{catalog}}.log",
+        log_file("partition_catalog/{catalog}.log"),
     benchmark:
-        f"{BENCH}/partition_catalog/{{catalog}}.tsv"
+        bench_file("partition_catalog/{catalog}.tsv")
     conda:
         "../envs/cpu.yaml"
     params:
-        spec=lambda wc: config["catalogs"][wc.catalog],
+        spec=lambda wildcards: config["catalogs"][wildcards.catalog],
         margin_arcsec=config["partition"]["margin_arcsec"],
     script:
         "../workflow/scripts/partition_catalog.py"
@@ -78,13 +79,13 @@ rule catalogs_summary:
     """The cross-matched catalogs' row accounting in one file; shard jobs depend on it (one
     input per shard job, not one per catalog: cheaper to plan for tens of thousands)."""
     input:
-        expand(f"{HATS}/catalogs/{{catalog}}", catalog=MATCHED_CATALOGS),
+        partitioned=expand(PARTITIONED, catalog=MATCHED_CATALOGS),
     output:
-        f"{HATS}/catalogs/summary.json",
+        summary=results("hats/catalogs/summary.json"),
     log:
-        f"{LOGS}/catalogs_summary.log",
+        log_file("catalogs_summary.log"),
     benchmark:
-        f"{BENCH}/catalogs_summary.tsv"
+        bench_file("catalogs_summary.tsv")
     conda:
         "../envs/cpu.yaml"
     params:

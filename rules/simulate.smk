@@ -10,9 +10,9 @@ rule simulate:
         truth_sources=sim_path("truth_sources"),
         truth_objects=sim_path("truth_objects"),
     log:
-        f"{LOGS}/simulate.log",
+        log_file("simulate.log"),
     benchmark:
-        f"{BENCH}/simulate.tsv"
+        bench_file("simulate.tsv")
     conda:
         "../envs/cpu.yaml"
     threads: config["threads"]

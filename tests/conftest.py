@@ -1,21 +1,23 @@
-"""Shared test fixtures: paths to the real-data fixtures and a small simulated sky."""
+"""Shared test fixtures: the real-data fixtures in tests/data, the tiny workflow run, a small
+simulated sky, and defaults built from the config schema."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from qzo.config import load_config
-from qzo.simulate import simulate_sky
-from qzo.workflow import run_snakemake
+from qzo.config import PreprocessSettings, default_config, load_config
+from qzo.simulate import SimulatedSkyPaths, simulate_sky
+from qzo.testing.snakemake import run_snakemake
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
+DATA = REPO / "tests" / "data"
 TINY = REPO / "tests" / "config" / "tiny.yaml"
 
 
-def run_workflow(workdir: Path, *args, configfile: Path = TINY, **kwargs):
+def run_workflow(workdir: Path, *args, configfile: Path | None = TINY, **kwargs):
     """The workflow in ``workdir`` on the tiny config (or ``configfile``); the finished process."""
     return run_snakemake(REPO / "Snakefile", workdir, configfile, *args, **kwargs)
 
@@ -37,19 +39,22 @@ def catalog_files(workdir: Path) -> dict[str, bytes]:
     }
 
 
-def fixture_path(name: str) -> Path:
-    """A real-data fixture from ../shared/fixtures; fails (not skips) with the path if absent."""
-    path = FIXTURES / name
+def data_path(name: str) -> Path:
+    """A real-data fixture in tests/data (see its README); fails with the path if absent."""
+    path = DATA / name
     if not path.exists():
-        pytest.fail(
-            f"real-data fixture missing: {path} (tests expect ../shared/ beside the checkout)"
-        )
+        pytest.fail(f"real-data fixture missing: {path} (tests/data/README.md lists them)")
     return path
 
 
 @pytest.fixture(scope="session")
 def ztf_sample() -> Path:
-    return fixture_path("ztf_dr5_field202_rc61_sample.parquet")
+    return data_path("ztf_dr5_field202_rc61_sample.parquet")
+
+
+def preprocess_settings(**overrides) -> PreprocessSettings:
+    """The schema's preprocessing defaults, with ``overrides``."""
+    return PreprocessSettings.from_config({**default_config()["preprocess"], **overrides})
 
 
 def small_sky_config(**overrides) -> dict:
@@ -65,9 +70,30 @@ def small_sky_config(**overrides) -> dict:
     return load_config(overrides={"simulation": sim})["simulation"]
 
 
+def simulate_into(directory: Path, cfg: dict, workers: int = 2) -> dict:
+    """A simulated sky written under ``directory`` in the workflow's layout; its manifest."""
+    return simulate_sky(cfg, SimulatedSkyPaths.in_directory(directory), workers, progress=False)
+
+
 @pytest.fixture(scope="session")
 def small_sky(tmp_path_factory) -> tuple[Path, dict]:
     """A simulated sky of 4,000 sources, written once per test session."""
     out = tmp_path_factory.mktemp("sky")
-    manifest = simulate_sky(small_sky_config(), out, workers=2, progress=False)
-    return out, manifest
+    return out, simulate_into(out, small_sky_config())
+
+
+def pole_and_seam_sky(rng, n=60000):
+    """Clumps at the north pole, the south pole, across RA = 0, plus close companions."""
+    ra = np.concatenate(
+        [rng.uniform(0, 360, n), rng.uniform(0, 360, n), rng.uniform(-1.5, 1.5, n) % 360]
+    )
+    dec = np.concatenate(
+        [rng.uniform(88.5, 90, n), rng.uniform(-90, -88.5, n), rng.uniform(-1, 1, n)]
+    )
+    k = len(ra) // 4
+    pick = rng.integers(0, len(ra), k)
+    sep = rng.uniform(0.05, 3.0, k) / 3600
+    pa = rng.uniform(0, 2 * np.pi, k)
+    dec2 = np.clip(dec[pick] + sep * np.cos(pa), -89.99999, 89.99999)
+    ra2 = (ra[pick] + sep * np.sin(pa) / np.cos(np.radians(dec[pick]))) % 360
+    return np.concatenate([ra, ra2]), np.concatenate([dec, dec2])

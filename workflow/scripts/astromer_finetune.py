@@ -1,15 +1,4 @@
-from pathlib import Path
+from qzo.stages.astromer import astromer_finetune
+from qzo.stages.runner import run_stage
 
-from qzo.training import run_finetune
-from qzo.workflow import run_rule
-
-run_rule(
-    snakemake,
-    lambda: run_finetune(
-        snakemake.input.table,
-        snakemake.input.encoder,
-        snakemake.params.astromer,
-        Path(snakemake.output.config).parent.parent,
-        snakemake.output.predictions,
-    ),
-)
+run_stage(snakemake, astromer_finetune)

@@ -1,15 +1,4 @@
-from pathlib import Path
+from qzo.stages.astromer import astromer_infer
+from qzo.stages.runner import run_stage
 
-from qzo.training import run_infer
-from qzo.workflow import run_rule
-
-run_rule(
-    snakemake,
-    lambda: run_infer(
-        Path(snakemake.input.model).parent,
-        snakemake.input.objects,
-        snakemake.params.shards,
-        snakemake.params.astromer,
-        snakemake.output[0],
-    ),
-)
+run_stage(snakemake, astromer_infer)

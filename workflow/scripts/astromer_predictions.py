@@ -1,9 +1,4 @@
-from qzo.training import run_predictions_check
-from qzo.workflow import run_rule
+from qzo.stages.astromer import astromer_predictions
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_predictions_check(
-        snakemake.input.summary, snakemake.input.groups, snakemake.output[0]
-    ),
-)
+run_stage(snakemake, astromer_predictions)

@@ -1,14 +1,4 @@
-from pathlib import Path
+from qzo.stages.astromer import astromer_pretrain
+from qzo.stages.runner import run_stage
 
-from qzo.training import run_pretrain
-from qzo.workflow import run_rule
-
-run_rule(
-    snakemake,
-    lambda: run_pretrain(
-        snakemake.input[0],
-        snakemake.params.astromer,
-        snakemake.output[0],
-        Path(snakemake.output[0]).parent,
-    ),
-)
+run_stage(snakemake, astromer_pretrain)

@@ -1,14 +1,4 @@
-from qzo.catalog import run_catalog
-from qzo.workflow import run_rule
+from qzo.stages.catalog import catalog
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_catalog(
-        snakemake.input.groups,
-        snakemake.input.summary,
-        snakemake.input.training,
-        snakemake.input.plan,
-        snakemake.params.cuts,
-        snakemake.output,
-    ),
-)
+run_stage(snakemake, catalog)

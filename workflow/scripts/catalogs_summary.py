@@ -1,9 +1,4 @@
-from qzo.pipeline import run_catalogs_summary
-from qzo.workflow import run_rule
+from qzo.stages.partition import catalogs_summary
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_catalogs_summary(
-        dict(zip(snakemake.params.names, snakemake.input, strict=True)), snakemake.output[0]
-    ),
-)
+run_stage(snakemake, catalogs_summary)

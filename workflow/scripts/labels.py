@@ -1,14 +1,4 @@
-from qzo.training import run_labels
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.training_set import labels
 
-run_rule(
-    snakemake,
-    lambda: run_labels(
-        snakemake.input.sdss,
-        snakemake.params.shards,
-        snakemake.input.objects,
-        snakemake.params.settings,
-        snakemake.output.table,
-        snakemake.output.summary,
-    ),
-)
+run_stage(snakemake, labels)

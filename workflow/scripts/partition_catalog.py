@@ -1,13 +1,4 @@
-from qzo.pipeline import run_partition_catalog
-from qzo.workflow import run_rule
+from qzo.stages.partition import partition_catalog
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_partition_catalog(
-        snakemake.wildcards.catalog,
-        snakemake.params.spec,
-        snakemake.input.plan,
-        snakemake.output[0],
-        snakemake.params.margin_arcsec,
-    ),
-)
+run_stage(snakemake, partition_catalog, catalog=snakemake.wildcards.catalog)

@@ -1,12 +1,4 @@
-from qzo.pipeline import run_partition_plan
-from qzo.workflow import run_rule
+from qzo.stages.partition import partition_plan
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_partition_plan(
-        snakemake.input.inventory,
-        snakemake.params.settings,
-        snakemake.output.plan,
-        workers=snakemake.threads,
-    ),
-)
+run_stage(snakemake, partition_plan, workers=snakemake.threads)

@@ -1,9 +1,4 @@
-from qzo.pipeline import run_partition_split
-from qzo.workflow import run_rule
+from qzo.stages.partition import partition_split
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: run_partition_split(
-        snakemake.input.plan, int(snakemake.wildcards.batch), snakemake.output[0]
-    ),
-)
+run_stage(snakemake, partition_split, batch=snakemake.wildcards.batch)

@@ -1,11 +1,4 @@
-from qzo.pipeline import run_preprocess_summary
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.shard import preprocess_summary
 
-run_rule(
-    snakemake,
-    lambda: run_preprocess_summary(
-        snakemake.input.inventory,
-        snakemake.input.accounting,
-        snakemake.output[0],
-    ),
-)
+run_stage(snakemake, preprocess_summary)

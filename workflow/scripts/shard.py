@@ -1,17 +1,4 @@
-from qzo.pipeline import run_shard
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.shard import shard
 
-run_rule(
-    snakemake,
-    lambda: run_shard(
-        snakemake.params.plan,
-        snakemake.wildcards.shard,
-        snakemake.input.batches,
-        snakemake.output,
-        snakemake.params.preprocess,
-        snakemake.params.dedup_radius_arcsec,
-        snakemake.input.catalogs,
-        snakemake.params.catalogs,
-        snakemake.params.crossmatch,
-    ),
-)
+run_stage(snakemake, shard, shard=snakemake.wildcards.shard)

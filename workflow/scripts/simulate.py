@@ -1,12 +1,4 @@
-from qzo.simulate import simulate_sky
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.simulate import simulate
 
-run_rule(
-    snakemake,
-    lambda: simulate_sky(
-        snakemake.params.simulation,
-        snakemake.params.simulation["output_dir"],
-        workers=snakemake.threads,
-        progress=False,
-    ),
-)
+run_stage(snakemake, simulate, workers=snakemake.threads)

@@ -1,13 +1,4 @@
-from qzo.catalog import run_xgb_infer
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.xgb import xgb_infer
 
-run_rule(
-    snakemake,
-    lambda: run_xgb_infer(
-        snakemake.input.models,
-        snakemake.input.predictions,
-        snakemake.params.features,
-        snakemake.params.shards,
-        snakemake.output[0],
-    ),
-)
+run_stage(snakemake, xgb_infer)

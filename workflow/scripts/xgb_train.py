@@ -1,14 +1,4 @@
-from qzo.stacking import run_xgb_train
-from qzo.workflow import run_rule
+from qzo.stages.runner import run_stage
+from qzo.stages.xgb import xgb_train
 
-run_rule(
-    snakemake,
-    lambda: run_xgb_train(
-        snakemake.input.table,
-        snakemake.input.full,
-        snakemake.input.folds,
-        snakemake.params.features_dir,
-        snakemake.params.xgb,
-        snakemake.output,
-    ),
-)
+run_stage(snakemake, xgb_train)

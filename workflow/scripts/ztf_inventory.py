@@ -1,13 +1,4 @@
-from qzo.ingest import write_inventory
-from qzo.workflow import run_rule
+from qzo.stages.inventory import ztf_inventory
+from qzo.stages.runner import run_stage
 
-run_rule(
-    snakemake,
-    lambda: write_inventory(
-        snakemake.params.lightcurves,
-        snakemake.params.band,
-        snakemake.output.table,
-        snakemake.output.summary,
-        workers=snakemake.threads,
-    ),
-)
+run_stage(snakemake, ztf_inventory, workers=snakemake.threads)

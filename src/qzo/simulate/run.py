@@ -9,7 +9,9 @@ random stream, so the output does not depend on the number of worker processes.
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import healpy as hp
@@ -17,14 +19,15 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..io import write_json_atomic, write_parquet_atomic
-from ..paths import SIMULATION_LAYOUT as LAYOUT
-from ..ztf_format import FILTER_IDS, DRFileName
-from .schedule import field_exposures
-from .sky import galactic_latitude, offset_positions, sample_sources
-from .surveys import simulate_surveys
-from .variability import VariabilityModel, assign_variability
-from .ztf import observe_file, write_dr_file
+from qzo.io import StrPath
+from qzo.io.atomic import write_json_atomic, write_parquet_atomic
+from qzo.io.inputs import SIMULATION_LAYOUT
+from qzo.io.ztf_format import FILTER_IDS, DRFileName
+from qzo.simulate.schedule import field_exposures
+from qzo.simulate.sky import galactic_latitude, offset_positions, sample_sources
+from qzo.simulate.surveys import simulate_surveys
+from qzo.simulate.variability import VariabilityModel, assign_variability
+from qzo.simulate.ztf import observe_file, write_dr_file
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,26 @@ _UNIT_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class SimulatedSkyPaths:
+    """Where each simulated product goes: the ZTF file tree, one Parquet table per external
+    catalog, the two truth tables and the manifest."""
+
+    manifest: Path
+    ztf: Path
+    allwise: Path
+    ps1: Path
+    gaia: Path
+    sdss_specobj: Path
+    truth_sources: Path
+    truth_objects: Path
+
+    @classmethod
+    def in_directory(cls, output_dir: StrPath) -> SimulatedSkyPaths:
+        """The workflow's layout (:data:`qzo.io.inputs.SIMULATION_LAYOUT`) under ``output_dir``."""
+        return cls(**{k: Path(output_dir) / v for k, v in SIMULATION_LAYOUT.items()})
+
+
 def _ztf_positions(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> pd.DataFrame:
     """ZTF positions (astrometric scatter) and, for duplicated sources, the second objectid's."""
     n = len(src)
@@ -72,7 +95,7 @@ def _ztf_positions(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> pd
     return src
 
 
-def _simulate_unit(args) -> list[tuple[str, pd.DataFrame]]:
+def _simulate_unit(args: tuple) -> list[tuple[str, pd.DataFrame]]:
     unit, field_pix, rcid, cfg, out_dir = args
     seed = cfg["seed"]
     rng = np.random.default_rng([seed, 1, field_pix, rcid])
@@ -101,7 +124,7 @@ def _simulate_unit(args) -> list[tuple[str, pd.DataFrame]]:
                 cfg,
                 exp_rng,
                 secondary=secondary,
-                plane=abs(galactic_latitude(ra_c, dec_c)) < _PLANE_DEG,
+                plane=bool(abs(galactic_latitude(ra_c, dec_c)) < _PLANE_DEG),
             )
             view = unit.copy()
             view["ztf_ra"], view["ztf_dec"] = view[f"{pos}_ra"], view[f"{pos}_dec"]
@@ -117,10 +140,10 @@ def _simulate_unit(args) -> list[tuple[str, pd.DataFrame]]:
 
 
 def simulate_sky(
-    cfg: dict, output_dir: str | Path, workers: int = 1, progress: bool = True
+    cfg: dict, paths: SimulatedSkyPaths, workers: int = 1, progress: bool = True
 ) -> dict:
-    """Write the simulated sky under ``output_dir`` (see :data:`LAYOUT`); return the manifest."""
-    out = Path(output_dir)
+    """Write the simulated sky to ``paths``; return the manifest (also written there), whose
+    file names are relative to the manifest's directory."""
     root = np.random.SeedSequence(cfg["seed"])
     src_rng, pos_rng, survey_rng = (np.random.default_rng(s) for s in root.spawn(3))
     src = assign_variability(sample_sources(cfg, src_rng), src_rng)
@@ -133,7 +156,7 @@ def simulate_sky(
             int(fp),
             int(rc),
             cfg,
-            str(out / LAYOUT["ztf"]),
+            str(paths.ztf),
         )
         for (fp, rc), idx in groups.items()
     ]
@@ -153,7 +176,7 @@ def simulate_sky(
 
     catalogs = simulate_surveys(src, cfg, survey_rng)
     for name, (table, _, _) in catalogs.items():
-        write_parquet_atomic(table, out / LAYOUT[name])
+        write_parquet_atomic(table, getattr(paths, name))
 
     truth = src.drop(columns=["field_pix", "rcid", "var_seed"]).copy()
     for name, (_, source_ids, cat_ids) in catalogs.items():
@@ -166,17 +189,22 @@ def simulate_sky(
             ids[source_ids] = cat_ids
             truth[f"{name}_id"] = ids[truth["source_id"]]
     truth["n_objectids"] = np.bincount(objects["source_id"], minlength=len(src))[truth["source_id"]]
-    write_parquet_atomic(truth, out / LAYOUT["truth_sources"])
-    write_parquet_atomic(objects, out / LAYOUT["truth_objects"])
+    write_parquet_atomic(truth, paths.truth_sources)
+    write_parquet_atomic(objects, paths.truth_objects)
+    manifest_dir = paths.manifest.parent
 
     manifest = {
         "seed": cfg["seed"],
         "n_sources": len(src),
         "n_objectids": len(objects),
         "n_epochs": int(objects["nepochs"].sum()),
-        "ztf_files": [str(Path(p).relative_to(out)) for p in files],
+        "ztf_files": [os.path.relpath(p, manifest_dir) for p in files],
         "catalog_rows": {name: len(t) for name, (t, _, _) in catalogs.items()},
-        "layout": LAYOUT,
+        "layout": {
+            name: os.path.relpath(path, manifest_dir)
+            for name, path in vars(paths).items()
+            if name != "manifest"
+        },
     }
-    write_json_atomic(manifest, out / LAYOUT["manifest"])
+    write_json_atomic(manifest, paths.manifest)
     return manifest

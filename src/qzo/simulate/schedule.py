@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: Start of the ZTF phase-II survey (two-night cadence), December 2020.
 PHASE2_START_MJD = 59184.0
@@ -29,14 +30,22 @@ class Exposures:
         return len(self.mjd)
 
 
-def sun_ecliptic_longitude(mjd) -> np.ndarray:
+def sun_ecliptic_longitude(mjd: ArrayLike) -> np.ndarray:
     """Apparent ecliptic longitude of the Sun in degrees (low-precision almanac formula)."""
     d = np.asarray(mjd) - 51544.5
     g = np.radians(357.528 + 0.9856003 * d)
     return np.mod(280.460 + 0.9856474 * d + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g), 360.0)
 
 
-def field_exposures(field_ra, field_dec, band, cfg, rng, secondary=False, plane=False) -> Exposures:
+def field_exposures(
+    field_ra: float,
+    field_dec: float,
+    band: str,
+    cfg: dict,
+    rng: np.random.Generator,
+    secondary: bool = False,
+    plane: bool = False,
+) -> Exposures:
     """Draw a field's schedule over ``cfg['time_range']``.
 
     Seasonal visibility (field RA against the anti-solar RA, circumpolar fields longer), a 3-night
@@ -65,7 +74,7 @@ def field_exposures(field_ra, field_dec, band, cfg, rng, secondary=False, plane=
     obs_nights = nights[visible & scheduled & clear]
 
     visits = 1 + (rng.random(len(obs_nights)) < (0.6 if thinning == 1 else 0.25))
-    mjd = [np.repeat(obs_nights, visits).astype(float)]
+    epochs = [np.repeat(obs_nights, visits).astype(float)]
     if not secondary and rng.random() < cfg["deep_drilling_fraction"]:
         dd_nights = (
             rng.choice(nights[visible], size=min(rng.integers(3, 10), visible.sum()), replace=False)
@@ -73,15 +82,15 @@ def field_exposures(field_ra, field_dec, band, cfg, rng, secondary=False, plane=
             else np.array([], int)
         )
         for night in dd_nights:
-            mjd.append(np.full(rng.integers(20, 80), float(night)))
-    mjd = np.concatenate(mjd)
+            epochs.append(np.full(rng.integers(20, 80), float(night)))
+    mjd = np.concatenate(epochs)
     # Observations between ~03:00 and ~12:30 UT (Palomar night), one visit's jitter inside it.
     mjd = np.sort(mjd + rng.uniform(0.13, 0.52, len(mjd)))
     mjd = mjd[(mjd >= t0) & (mjd <= t1)]
     return _conditions(mjd, band, cfg, rng)
 
 
-def _weather(n_nights, rng):
+def _weather(n_nights: int, rng: np.random.Generator) -> np.ndarray:
     """Clear nights, with bad weather in multi-night runs (a two-state Markov chain)."""
     clear = np.empty(n_nights, dtype=bool)
     u = rng.random(n_nights)
@@ -92,7 +101,7 @@ def _weather(n_nights, rng):
     return clear
 
 
-def _conditions(mjd, band, cfg, rng) -> Exposures:
+def _conditions(mjd: np.ndarray, band: str, cfg: dict, rng: np.random.Generator) -> Exposures:
     n = len(mjd)
     moon = 0.5 * (1 - np.cos(2 * np.pi * (mjd - _NEW_MOON_MJD) / _SYNODIC_MONTH))
     seeing = 2.0 * np.exp(rng.normal(0, 0.25, n))

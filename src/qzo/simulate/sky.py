@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 CLASSES = ("galaxy", "qso", "star")
 CLASS_CODES = {name: code for code, name in enumerate(CLASSES)}
@@ -20,14 +21,16 @@ _COUNTS = {
 _STAR_PLANE_SCALE_DEG = 10.0
 
 
-def galactic_latitude(ra_deg, dec_deg) -> np.ndarray:
+def galactic_latitude(ra_deg: ArrayLike, dec_deg: ArrayLike) -> np.ndarray:
     """Galactic latitude in degrees (J2000 pole)."""
     ra, dec = np.radians(ra_deg), np.radians(dec_deg)
     sinb = np.sin(dec) * np.sin(_DEC_NGP) + np.cos(dec) * np.cos(_DEC_NGP) * np.cos(ra - _RA_NGP)
     return np.degrees(np.arcsin(np.clip(sinb, -1, 1)))
 
 
-def offset_positions(ra, dec, sep_arcsec, pa_rad):
+def offset_positions(
+    ra: ArrayLike, dec: ArrayLike, sep_arcsec: ArrayLike, pa_rad: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """Move positions by ``sep_arcsec`` along position angle ``pa_rad`` (small-angle, for < 1')."""
     sep = np.radians(np.asarray(sep_arcsec) / 3600.0)
     dec_new = dec + np.degrees(sep * np.cos(pa_rad))
@@ -35,7 +38,9 @@ def offset_positions(ra, dec, sep_arcsec, pa_rad):
     return np.mod(ra_new, 360.0), np.clip(dec_new, -90.0, 90.0)
 
 
-def _sample_caps(regions, n, rng):
+def _sample_caps(
+    regions: list[dict], n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Uniform points inside spherical caps, each cap chosen with probability ∝ its area."""
     radii = np.radians([r["radius"] for r in regions])
     areas = 1 - np.cos(radii)
@@ -57,7 +62,7 @@ def _sample_caps(regions, n, rng):
     return ra, dec
 
 
-def _class_densities(cfg, b_deg):
+def _class_densities(cfg: dict, b_deg: np.ndarray) -> np.ndarray:
     """Relative surface density of each class at Galactic latitude b (stars rise to the plane)."""
     f = cfg["class_fractions_at_pole"]
     boost = 1 + cfg["star_plane_boost"] * np.exp(-np.abs(b_deg) / _STAR_PLANE_SCALE_DEG)
@@ -66,7 +71,7 @@ def _class_densities(cfg, b_deg):
     )
 
 
-def _sample_positions_and_classes(cfg, rng):
+def _sample_positions_and_classes(cfg: dict, rng: np.random.Generator) -> tuple:
     """Rejection-sample positions with density ∝ total class density, then a class per position."""
     n = cfg["n_sources"]
     f = cfg["class_fractions_at_pole"]
@@ -87,13 +92,13 @@ def _sample_positions_and_classes(cfg, rng):
     return np.concatenate(ras)[:n], np.concatenate(decs)[:n], np.concatenate(cls)[:n]
 
 
-def _truncated_counts(slope, bright, faint, u):
+def _truncated_counts(slope: float, bright: float, faint: float, u: np.ndarray) -> np.ndarray:
     """Invert N(<m) ∝ 10^(slope·m) on [bright, faint] for uniform deviates u."""
     lo = 10 ** (slope * (bright - faint))
     return faint + np.log10(lo + u * (1 - lo)) / slope
 
 
-def _distance_modulus(z):
+def _distance_modulus(z: np.ndarray) -> np.ndarray:
     """Flat ΛCDM (H0 70, Ωm 0.3) distance modulus, tabulated and interpolated."""
     grid = np.linspace(0.0, 6.0, 3001)
     ez = 1 / np.sqrt(0.3 * (1 + grid) ** 3 + 0.7)

@@ -9,19 +9,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .sky import offset_positions
+from qzo.simulate.sky import offset_positions
 
 _WISE_LIMITS = {"w1": 17.2, "w2": 16.1, "w3": 11.5, "w4": 8.0}  # ~5σ, Vega
 _PS1_LIMITS = {"g": 22.0, "r": 21.8, "i": 21.5, "z": 20.9}
 _GAIA_LIMIT = 20.9
 
 
-def _scatter(ra, dec, sigma_arcsec, rng):
+def _scatter(
+    ra: np.ndarray, dec: np.ndarray, sigma_arcsec: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     sep = sigma_arcsec * np.sqrt(-2 * np.log(rng.random(len(ra))))  # Rayleigh
     return offset_positions(ra, dec, sep, rng.uniform(0, 2 * np.pi, len(ra)))
 
 
-def _colours(src, rng):
+def _colours(src: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Intrinsic colours per class: PS1 r−i, i−z and WISE g−W1, W1−W2, W2−W3, W3−W4."""
     n = len(src)
     cls = src["class"].to_numpy().astype(str)
@@ -64,7 +66,7 @@ def _colours(src, rng):
     }
 
 
-def allwise(src: pd.DataFrame, col: dict, rng) -> pd.DataFrame:
+def allwise(src: pd.DataFrame, col: dict, rng: np.random.Generator) -> tuple:
     """AllWISE: a row where W1 or W2 reaches SNR 5; faint bands as 95% upper limits (ph_qual U)."""
     w1 = src["mag_g"].to_numpy() - col["g_w1"]
     mags = {"w1": w1, "w2": w1 - col["w1_w2"]}
@@ -73,7 +75,9 @@ def allwise(src: pd.DataFrame, col: dict, rng) -> pd.DataFrame:
     snr = {b: 5 * 10 ** (-0.4 * (m - _WISE_LIMITS[b])) for b, m in mags.items()}
     detected = (snr["w1"] * np.exp(rng.normal(0, 0.15, len(w1))) >= 5) | (snr["w2"] >= 5)
     idx = np.flatnonzero(detected)
-    out = {"cntr": np.arange(1, len(idx) + 1, dtype=np.int64) * 7 + 1_000_000_000}
+    out: dict[str, np.ndarray] = {
+        "cntr": np.arange(1, len(idx) + 1, dtype=np.int64) * 7 + 1_000_000_000
+    }
     out["ra"], out["dec"] = _scatter(
         src["ra"].to_numpy()[idx], src["dec"].to_numpy()[idx], 0.15, rng
     )
@@ -95,7 +99,7 @@ def allwise(src: pd.DataFrame, col: dict, rng) -> pd.DataFrame:
     return df, src["source_id"].to_numpy()[idx], df["cntr"].to_numpy()
 
 
-def ps1(src: pd.DataFrame, col: dict, rng):
+def ps1(src: pd.DataFrame, col: dict, rng: np.random.Generator) -> tuple:
     """Pan-STARRS1 DR1 mean PSF magnitudes; −999 where a band is below its limit."""
     g = src["mag_g"].to_numpy() + np.where(
         src["class"].to_numpy().astype(str) == "galaxy", 0.3, 0.0
@@ -125,7 +129,7 @@ def ps1(src: pd.DataFrame, col: dict, rng):
     return df, src["source_id"].to_numpy()[idx], df["objID"].to_numpy()
 
 
-def gaia(src: pd.DataFrame, col: dict, rng):
+def gaia(src: pd.DataFrame, col: dict, rng: np.random.Generator) -> tuple:
     """Gaia EDR3: stars and QSOs to G ≈ 21, few (compact) galaxies; astrometry for stars only."""
     cls = src["class"].to_numpy().astype(str)
     g_r = src["g_r"].to_numpy()
@@ -172,7 +176,7 @@ _STAR_TYPES = np.array(["A0", "F5", "F9", "G2", "K1", "K5", "M0", "M2", "M4"])
 _BAD_ZWARNING = np.array([1, 4, 4, 128, 20, 260])
 
 
-def sdss_specobj(src: pd.DataFrame, cfg: dict, rng):
+def sdss_specobj(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> tuple:
     """SDSS specObj rows for a bright-biased, high-latitude subset with the paper's class mix."""
     cls = src["class"].to_numpy().astype(str)
     n_total = round(cfg["sdss_fraction"] * len(src))
@@ -242,7 +246,7 @@ def sdss_specobj(src: pd.DataFrame, cfg: dict, rng):
     return df, src["source_id"].to_numpy()[rows], df["SPECOBJID"].to_numpy()
 
 
-def simulate_surveys(src: pd.DataFrame, cfg: dict, rng) -> dict[str, tuple]:
+def simulate_surveys(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> dict[str, tuple]:
     """All ancillary catalogs: name -> (table, source_id per row, catalog id per row)."""
     col = _colours(src, rng)
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..hashrng import hashed_uniform
+from qzo.arrays.hashrng import hashed_uniform
 
 VAR_TYPES = ("constant", "drw", "red_noise", "pulsator", "eclipsing", "lpv", "cv")
 _STAR_MIX = {
@@ -77,7 +77,9 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     return out
 
 
-def _drw_on_grid(n_t, step, tau, sf, rng):
+def _drw_on_grid(
+    n_t: int, step: float, tau: np.ndarray, sf: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Stationary damped random walks on a regular grid: (n_src, n_t)."""
     sigma = sf / np.sqrt(2)
     a = np.exp(-step / tau)
@@ -90,7 +92,9 @@ def _drw_on_grid(n_t, step, tau, sf, rng):
     return np.ascontiguousarray(x.T)
 
 
-def _periodic(kind, t, period, amp, phase0):
+def _periodic(
+    kind: str, t: np.ndarray, period: np.ndarray, amp: np.ndarray, phase0: np.ndarray
+) -> np.ndarray:
     phase = np.mod(t[None, :] / period[:, None] + phase0[:, None], 1.0)
     a = amp[:, None]
     if kind == "pulsator":  # fast rise, slow decline (RR Lyrae-like)
@@ -103,7 +107,9 @@ def _periodic(kind, t, period, amp, phase0):
     return -0.5 * a * np.sin(2 * np.pi * phase)  # long-period variable
 
 
-def _cv(t, recurrence, amp, seeds, t_start):
+def _cv(
+    t: np.ndarray, recurrence: np.ndarray, amp: np.ndarray, seeds: np.ndarray, t_start: float
+) -> np.ndarray:
     """Cataclysmic variables: outbursts (1-day rise, 4-day e-folding decline), jittered."""
     n_max = int(np.ceil((t[-1] - t_start) / np.min(recurrence))) + 2
     k = np.arange(n_max)[None, :]
@@ -139,7 +145,7 @@ class VariabilityModel:
             n_grid, DRW_GRID_STEP, p["tau"].to_numpy(), p["sf_inf"].to_numpy(), rng
         )
 
-    def _stochastic_at(self, t):
+    def _stochastic_at(self, t: np.ndarray) -> np.ndarray:
         if t[0] < DRW_T0 or t[-1] > DRW_T1:
             raise ValueError(f"times outside the simulation grid MJD {DRW_T0}–{DRW_T1}")
         pos = (t - DRW_T0) / DRW_GRID_STEP

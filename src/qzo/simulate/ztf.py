@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from numpy.typing import ArrayLike
 
-from ..io import write_parquet_atomic
-from ..ztf_format import CATFLAG_UNUSABLE, FILTER_IDS, DRFileName, dr_schema, encode_objectid
-from .schedule import Exposures, sun_ecliptic_longitude
-from .variability import VariabilityModel
+from qzo.io.atomic import write_parquet_atomic
+from qzo.io.ztf_format import CATFLAG_UNUSABLE, FILTER_IDS, DRFileName, dr_schema, encode_objectid
+from qzo.simulate.schedule import Exposures, sun_ecliptic_longitude
+from qzo.simulate.variability import VariabilityModel
 
 _MAGERR_FLOOR = 0.012
 _SNR5_TERM = 1.0857 / 5.0
@@ -25,12 +26,13 @@ _OBLIQUITY = np.radians(23.4392911)
 _ASTROMETRIC_SIGMA_ARCSEC = 0.06
 
 
-def magerr_model(mag, limmag):
+def magerr_model(mag: ArrayLike, limmag: ArrayLike) -> np.ndarray:
     """1σ magnitude error: SNR = 5 at the exposure's 5σ limit, with a calibration floor."""
-    return np.sqrt(_MAGERR_FLOOR**2 + _SNR5_TERM**2 * 10 ** (0.8 * (mag - limmag)))
+    excess = np.asarray(mag, float) - np.asarray(limmag, float)
+    return np.sqrt(_MAGERR_FLOOR**2 + _SNR5_TERM**2 * 10 ** (0.8 * excess))
 
 
-def ecliptic_angles(ra_deg, dec_deg):
+def ecliptic_angles(ra_deg: ArrayLike, dec_deg: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Ecliptic longitude and latitude (radians) of equatorial positions."""
     ra, dec = np.radians(ra_deg), np.radians(dec_deg)
     sinb = np.sin(dec) * np.cos(_OBLIQUITY) - np.cos(dec) * np.sin(_OBLIQUITY) * np.sin(ra)
@@ -38,7 +40,7 @@ def ecliptic_angles(ra_deg, dec_deg):
     return lam, np.arcsin(sinb)
 
 
-def heliocentric_offset(mjd, ra_deg, dec_deg):
+def heliocentric_offset(mjd: ArrayLike, ra_deg: ArrayLike, dec_deg: ArrayLike) -> np.ndarray:
     """hmjd − mjd (days): light-travel time along the Earth–Sun vector projected on the source."""
     lam, beta = ecliptic_angles(ra_deg, dec_deg)
     earth = np.radians(sun_ecliptic_longitude(mjd) + 180.0)
@@ -122,7 +124,7 @@ def write_dr_file(
     hmjd_pa = pa.float64() if hmjd_type == "float64" else pa.float32()
     schema = dr_schema(hmjd_pa)
 
-    def lists(col, typ):
+    def lists(col: str, typ: pa.DataType) -> pa.ListArray:
         return pa.ListArray.from_arrays(pa.array(offsets), pa.array(epochs[col], type=typ))
 
     table = pa.table(

@@ -1,0 +1,24 @@
+rule labels:
+    """SDSS × ZTF training set: cleaned spectra, longest light curve each, grouped split."""
+    input:
+        # The partitioned SDSS catalog: its shard files are params.sdss and params.sdss_margin.
+        PARTITIONED.format(catalog="sdss"),
+        objects=per_shard(results("preprocess/dataset/{shard}.parquet")),
+    output:
+        table=results("labels/training_set.parquet"),
+        summary=results("labels/summary.json"),
+    log:
+        log_file("labels.log"),
+    benchmark:
+        bench_file("labels.tsv")
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        shards=get_shard_names,
+        sdss=per_shard(results("hats/catalogs/sdss/sdss/dataset/{shard}.parquet")),
+        sdss_margin=per_shard(
+            results("hats/catalogs/sdss/sdss_margin/dataset/{shard}.parquet")
+        ),
+        settings=config["labels"],
+    script:
+        "../workflow/scripts/labels.py"

@@ -1,0 +1,115 @@
+"""Typed views of validated config sections.
+
+The schema (``schema.yaml``) is the one source of every key, type and default: these classes
+carry no defaults of their own and are built only from a section that
+:func:`qzo.config.validate_config` has filled in. A key the schema has and a class lacks (or the
+reverse) is an error, so the two cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Self
+
+from qzo.errors import ConfigError
+
+
+class _FromConfig:
+    """``from_config(section, **extra)``: exactly the class's fields, no more, no fewer."""
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], **extra: Any) -> Self:
+        values = {**section, **extra}
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        missing, unknown = names - values.keys(), values.keys() - names
+        if missing or unknown:
+            raise ConfigError(
+                f"{cls.__name__}: missing keys {sorted(missing)}, unknown keys {sorted(unknown)} "
+                "(build settings from a config that validate_config has checked)"
+            )
+        return cls(**{name: values[name] for name in names})
+
+
+@dataclass(frozen=True)
+class PartitionSettings(_FromConfig):
+    """Config section ``partition``."""
+
+    max_rows_per_shard: int
+    highest_order: int
+    lowest_order: int
+    margin_arcsec: float
+    files_per_batch: int
+
+
+@dataclass(frozen=True)
+class PreprocessSettings(_FromConfig):
+    """Config section ``preprocess``."""
+
+    min_epochs: int
+    min_nights: int
+    bad_catflags: int
+    night_boundary_utc_hours: float
+    magerr_combination: str
+    max_nights: int
+
+
+@dataclass(frozen=True)
+class StageSettings(_FromConfig):
+    """One Astromer training stage (``astromer.pretrain`` / ``astromer.finetune``)."""
+
+    epochs: int
+    batch_size: int
+    patience: int
+    learning_rate: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class AstromerSettings(_FromConfig):
+    """Config section ``astromer``: the encoder, its two training stages and inference."""
+
+    init_weights: str | None
+    init_weights_sha256: str | None
+    num_layers: int
+    d_model: int
+    num_heads: int
+    dff: int
+    dropout: float
+    window: int
+    pretrain: StageSettings
+    finetune: StageSettings
+    shards_per_job: int
+    batch_size: int
+    embeddings: bool
+    precision: str
+    precision_check_size: int
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any], **extra: Any) -> Self:
+        stages = {s: StageSettings.from_config(section[s]) for s in ("pretrain", "finetune")}
+        return super().from_config({**section, **stages}, **extra)
+
+    @property
+    def architecture(self) -> dict[str, Any]:
+        """The encoder's constructor arguments (random initialisation)."""
+        keys = ("num_layers", "d_model", "num_heads", "dff", "dropout", "window")
+        return {k: getattr(self, k) for k in keys}
+
+
+@dataclass(frozen=True)
+class XGBSettings(_FromConfig):
+    """Config section ``xgb`` plus the workflow's ``threads``."""
+
+    n_estimators: int
+    early_stopping_rounds: int
+    max_depth: int
+    learning_rate: float
+    gamma: float
+    min_child_weight: float
+    colsample_bytree: float
+    subsample: float
+    reg_lambda: float
+    seed: int
+    experiments: list[list[str]]
+    threads: int

@@ -1,0 +1,124 @@
+"""The Astromer v1 encoder as Keras 3 layers, with the exact semantics of the published model.
+
+Per window: input = Dense(1→d) on the centred magnitude + a sinusoidal encoding of the centred
+time (angle_i = t / 10000^(2i/d), sin on even i, cos on odd i). Each block: multi-head attention
+whose logits get ``+ min(1, mask_q + mask_k)`` (the original's quirk: +1 on padded positions,
+not −∞) → dropout → LayerNorm(ε 1e-6) with no residual; then Dense(dff, tanh) → Dense(d) →
+dropout → LayerNorm, again with no residual. Everything is batched; nothing loops per sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import layers, ops
+
+
+def positional_encoding(times: Any, d_model: int) -> Any:
+    """(B, S, 1) times in days → (B, S, d_model), float32 (cast by the caller if needed)."""
+    i = ops.arange(d_model, dtype="float32")
+    # reciprocal(power(...)) rather than 1 / power(...): bit-identical to the published model.
+    rates = ops.reciprocal(ops.power(10000.0, 2.0 * i / float(d_model)))
+    angles = ops.cast(times, "float32") * rates
+    return ops.where(ops.equal(i % 2, 0), ops.sin(angles), ops.cos(angles))
+
+
+class EncoderBlock(layers.Layer):
+    """Attention and feed-forward sub-blocks, each ending in a LayerNorm without residual."""
+
+    def __init__(
+        self, d_model: int, num_heads: int, dff: int, dropout: float, **kwargs: Any
+    ) -> None:
+        # No autocast: under a mixed policy the float32 mask bias must stay float32 (its
+        # sublayers still cast their own inputs).
+        super().__init__(autocast=False, **kwargs)
+        self.d_model, self.num_heads, self.depth = d_model, num_heads, d_model // num_heads
+        self.wq = layers.Dense(d_model, name="wq")
+        self.wk = layers.Dense(d_model, name="wk")
+        self.wv = layers.Dense(d_model, name="wv")
+        self.dense = layers.Dense(d_model, name="dense")
+        self.ffn_hidden = layers.Dense(dff, activation="tanh", name="ffn_hidden")
+        self.ffn_out = layers.Dense(d_model, name="ffn_out")
+        self.layernorm1 = layers.LayerNormalization(epsilon=1e-6, name="layernorm1")
+        self.layernorm2 = layers.LayerNormalization(epsilon=1e-6, name="layernorm2")
+        self.dropout1 = layers.Dropout(dropout)
+        self.dropout2 = layers.Dropout(dropout)
+
+    def _heads(self, x: Any) -> Any:
+        b, s = ops.shape(x)[0], ops.shape(x)[1]
+        return ops.transpose(ops.reshape(x, (b, s, self.num_heads, self.depth)), (0, 2, 1, 3))
+
+    def call(self, x: Any, mask_bias: Any, training: bool = False) -> Any:
+        """``mask_bias`` (B, 1, S, S) is added to the attention logits."""
+        q, k, v = self._heads(self.wq(x)), self._heads(self.wk(x)), self._heads(self.wv(x))
+        logits = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) / (self.depth**0.5)
+        # The softmax runs in float32 whatever the compute dtype (mixed precision on a GPU).
+        weights = ops.softmax(ops.cast(logits, "float32") + mask_bias, axis=-1)
+        weights = ops.cast(weights, v.dtype)
+        att = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
+        att = ops.reshape(att, (ops.shape(x)[0], ops.shape(x)[1], self.d_model))
+        out1 = self.layernorm1(self.dropout1(self.dense(att), training=training))
+        ffn = self.dropout2(self.ffn_out(self.ffn_hidden(out1)), training=training)
+        return self.layernorm2(ffn)
+
+
+class AstromerEncoder(keras.Model):
+    """Inputs: dict of ``times``, ``mags``, ``mask`` (each (B, S, 1), mask 1 = padding);
+    output: (B, S, d_model) embeddings."""
+
+    def __init__(
+        self,
+        num_layers: int = 2,
+        d_model: int = 256,
+        num_heads: int = 4,
+        dff: int = 128,
+        dropout: float = 0.1,
+        window: int = 200,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.config_: dict[str, Any] = {
+            "num_layers": num_layers,
+            "d_model": d_model,
+            "num_heads": num_heads,
+            "dff": dff,
+            "dropout": dropout,
+            "window": window,
+        }
+        self.inp_transform = layers.Dense(d_model, name="inp_transform")
+        self.blocks = [
+            EncoderBlock(d_model, num_heads, dff, dropout, name=f"block_{i}")
+            for i in range(num_layers)
+        ]
+        self.dropout = layers.Dropout(dropout)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **self.config_}
+
+    def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        """``inputs``: ``times``, ``mags``, ``mask`` (B, S, 1); optionally ``key_log_count``
+        (B, S): log of how many identical padded positions a token stands for (compact windows,
+        see :func:`qzo.models.astromer.windows.compact_windows`)."""
+        mask = ops.cast(inputs["mask"], "float32")
+        x = self.inp_transform(inputs["mags"])
+        x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)
+        x = self.dropout(x, training=training)
+        bias = ops.minimum(1.0, mask + ops.transpose(mask, (0, 2, 1)))[:, None, :, :]
+        if "key_log_count" in inputs:
+            bias = bias + ops.cast(inputs["key_log_count"], "float32")[:, None, None, :]
+        for block in self.blocks:
+            x = block(x, bias, training=training)
+        return x
+
+    def real_sums(self, inputs: dict[str, Any]) -> Any:
+        """(B, d_model): each window's embeddings summed over its real (unpadded) epochs."""
+        real = 1.0 - ops.cast(inputs["mask"], "float32")
+        return ops.sum(ops.cast(self(inputs), "float32") * real, axis=1)
+
+    def build_for_window(self) -> AstromerEncoder:
+        """Create the weights (a call on a dummy batch)."""
+        w = self.config_["window"]
+        zeros = ops.zeros((1, w, 1))
+        self({"times": zeros, "mags": zeros, "mask": zeros})
+        return self

@@ -1,0 +1,118 @@
+"""The two Astromer training stages on training-set tables: which rows train and validate, the
+encoder to start from, and the classifier's probabilities for a table's light curves.
+
+A training-set table (rule ``labels``) holds per light curve ``objectid``, ``mjd`` and ``mag``
+lists (≤ 200 nights), ``label``, ``split`` (train / val / test) and ``fold``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from qzo.config.settings import AstromerSettings
+from qzo.io import StrPath
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.infer import CLASS_NAMES, classify_table, table_sequences
+from qzo.models.astromer.train import Classifier, finetune, pretrain, seed_training
+from qzo.models.astromer.weights import load_pretrained_encoder, resolve_weights
+from qzo.models.astromer.windows import Windows, make_windows
+
+
+def training_log(checkpoint_dir: StrPath) -> Path:
+    """The per-epoch metrics (CSV) a resumable training run keeps beside its checkpoints; the
+    stages copy it to their ``metrics`` output once training has finished."""
+    return Path(checkpoint_dir) / "metrics.csv"
+
+
+def split_mask(table: pa.Table, name: str) -> np.ndarray:
+    """Rows of the split ``name`` (train, val or test)."""
+    return np.asarray(table.column("split").to_numpy(zero_copy_only=False) == name)
+
+
+def rows(table: pa.Table, mask: np.ndarray) -> pa.Table:
+    """The rows of ``table`` where ``mask`` is true."""
+    return table.filter(pa.array(np.asarray(mask, dtype=bool)))
+
+
+def table_windows(table: pa.Table, window: int) -> Windows:
+    """One window per light curve of the table."""
+    return make_windows(*table_sequences(table), window, single=True)
+
+
+def initial_encoder(settings: AstromerSettings, cache_dir: StrPath) -> AstromerEncoder:
+    """The encoder stage 1 starts from: the published weights ``init_weights`` (their
+    ``conf.json`` sets the architecture; zips and downloads unpacked in ``cache_dir``), or random
+    weights with the configured sizes."""
+    if settings.init_weights:
+        weights = resolve_weights(settings.init_weights, cache_dir, settings.init_weights_sha256)
+        return load_pretrained_encoder(weights, settings.window)
+    return AstromerEncoder(**settings.architecture).build_for_window()
+
+
+def pretrain_encoder(
+    table: pa.Table,
+    settings: AstromerSettings,
+    checkpoint_dir: StrPath,
+    weights_cache: StrPath,
+) -> tuple[AstromerEncoder, dict]:
+    """Stage 1 on the train split (early stopping on the val split), resumable from
+    ``checkpoint_dir`` (its per-epoch log: :func:`training_log`); returns the encoder and the
+    training summary."""
+    seed_training(settings.pretrain.seed)
+    encoder = initial_encoder(settings, weights_cache)
+    window = encoder.config_["window"]
+    train = table_windows(rows(table, split_mask(table, "train")), window)
+    val = table_windows(rows(table, split_mask(table, "val")), window)
+    summary = pretrain(
+        encoder, train, val, settings.pretrain, checkpoint_dir, training_log(checkpoint_dir)
+    )
+    return encoder, {**summary, "encoder": encoder.config_}
+
+
+def load_encoder(weights: StrPath, summary: StrPath) -> AstromerEncoder:
+    """The encoder stage 1 wrote: its architecture from ``summary``, its ``weights``."""
+    config = json.loads(Path(summary).read_text())["encoder"]
+    encoder = AstromerEncoder(**config).build_for_window()
+    encoder.load_weights(weights)
+    return encoder
+
+
+def finetune_classifier(
+    table: pa.Table,
+    train_mask: np.ndarray,
+    encoder_weights: StrPath,
+    encoder_summary: StrPath,
+    settings: AstromerSettings,
+    checkpoint_dir: StrPath,
+) -> tuple[Classifier, dict]:
+    """Stage 2 on the rows of ``train_mask`` (early stopping on the val split) from the encoder
+    stage 1 wrote, resumable from ``checkpoint_dir`` (its per-epoch log: :func:`training_log`);
+    returns the classifier and the training summary."""
+    seed_training(settings.finetune.seed)  # before any weight is drawn
+    encoder = load_encoder(encoder_weights, encoder_summary)
+    window = encoder.config_["window"]
+    parts = {"train": rows(table, train_mask), "val": rows(table, split_mask(table, "val"))}
+    wins = {s: table_windows(t, window) for s, t in parts.items()}
+    labels = {s: t.column("label").to_numpy().astype(np.int64) for s, t in parts.items()}
+    model = Classifier(encoder, n_classes=len(CLASS_NAMES))
+    summary = finetune(
+        model,
+        wins["train"],
+        labels["train"],
+        wins["val"],
+        labels["val"],
+        settings.finetune,
+        checkpoint_dir,
+        training_log(checkpoint_dir),
+    )
+    return model, summary
+
+
+def class_probabilities(model: Classifier, table: pa.Table) -> pd.DataFrame:
+    """``objectid`` and ``p_lc_<class>`` for the light curves of ``table``."""
+    return classify_table(model, CLASS_NAMES, table).to_pandas()

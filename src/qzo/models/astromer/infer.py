@@ -1,0 +1,215 @@
+"""Saved light-curve classifiers, and batched classification of one preprocessed shard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import ArrayLike
+
+from qzo.io import StrPath
+from qzo.io.atomic import atomic_path
+from qzo.models.astromer.embed import compiled
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.train import Classifier
+from qzo.models.astromer.windows import compact_windows, make_windows
+
+CLASS_NAMES = ("galaxy", "QSO", "star")
+
+
+def save_classifier(
+    model: Classifier,
+    config_path: StrPath,
+    weights_path: StrPath,
+    class_names: Sequence[str] = CLASS_NAMES,
+) -> None:
+    """The classifier's architecture and classes (JSON, ``config_path``) and its weights
+    (``weights_path``, Keras ``.weights.h5``), each written atomically."""
+    config = {
+        "encoder": model.encoder.config_,
+        "hidden": [layer.units for layer in model.hidden],
+        "classes": list(class_names),
+    }
+    with atomic_path(weights_path) as tmp:
+        model.save_weights(str(tmp) + ".weights.h5")
+        Path(str(tmp) + ".weights.h5").rename(tmp)
+    with atomic_path(config_path) as tmp:
+        tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def load_classifier(
+    config_path: StrPath, weights_path: StrPath, precision: str = "float32"
+) -> tuple[Classifier, list[str]]:
+    """A classifier saved by :func:`save_classifier`; ``precision`` is its Keras dtype policy
+    (weights stay float32)."""
+    import keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: expected one of {PRECISIONS}")
+    config = json.loads(Path(config_path).read_text())
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        encoder = AstromerEncoder(**config["encoder"]).build_for_window()
+        model = Classifier(
+            encoder, n_classes=len(config["classes"]), hidden=tuple(config["hidden"])
+        )
+        window = config["encoder"]["window"]
+        zeros = np.zeros((1, window, 1), np.float32)
+        model({"times": zeros, "mags": zeros, "mask": zeros})
+    finally:
+        keras.config.set_dtype_policy(previous)
+    model.load_weights(weights_path)
+    return model, config["classes"]
+
+
+def gpu_available() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def choose_precision(
+    config_path: StrPath,
+    weights_path: StrPath,
+    requested: str,
+    offsets: ArrayLike,
+    times: ArrayLike,
+    mags: ArrayLike,
+    tolerance: float = 1e-3,
+    batch_size: int = 256,
+) -> tuple[Classifier, list[str], dict]:
+    """The classifier to run, and a record of why.
+
+    ``auto`` means mixed float16 on a GPU (float32 on a CPU, where it brings nothing) if, on the
+    light curves given (a sample of the job's), its probabilities agree with float32 to within
+    ``tolerance``; otherwise float32. An explicit mixed policy is also checked, and refused (with
+    an error) if it disagrees by more.
+    """
+    reference, classes = load_classifier(config_path, weights_path)
+    if requested == "float32" or (requested == "auto" and not gpu_available()):
+        return reference, classes, {"precision": "float32", "requested": requested}
+    candidate = "mixed_float16" if requested == "auto" else requested
+    mixed, _ = load_classifier(config_path, weights_path, candidate)
+    p32, _ = classify(reference, offsets, times, mags, batch_size)
+    p16, _ = classify(mixed, offsets, times, mags, batch_size)
+    diff = float(np.abs(p32 - p16).max()) if len(p32) else 0.0
+    record = {"requested": requested, "checked_on": len(p32), "max_abs_diff": diff}
+    if diff <= tolerance:
+        return mixed, classes, {**record, "precision": candidate}
+    if requested != "auto":
+        raise ValueError(
+            f"precision {candidate}: probabilities differ from float32 by {diff:.2e} "
+            f"(> {tolerance}) on {len(p32)} light curves; use float32 or auto"
+        )
+    return reference, classes, {**record, "precision": "float32"}
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def classify(
+    model: Classifier,
+    offsets: ArrayLike,
+    times: ArrayLike,
+    mags: ArrayLike,
+    batch_size: int = 256,
+    exact: bool = False,
+    with_embeddings: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Class probabilities (n, n_classes) and, optionally, mean embeddings (n, d_model).
+
+    One window per light curve (the pipeline keeps ≤ 200 nights). The default runs the compact
+    windows (padding folded into one token, windows batched by length) XLA-compiled; ``exact``
+    runs the full windows eagerly.
+    """
+    window = model.encoder.config_["window"]
+    win = make_windows(
+        np.asarray(offsets), np.asarray(times), np.asarray(mags), window, single=True
+    )
+    n = len(win.owner)
+    logits = np.zeros((n, model.logits.units), np.float32)
+    emb = np.zeros((n, model.encoder.config_["d_model"]), np.float32) if with_embeddings else None
+    if exact:
+        batches = [
+            (
+                {
+                    "times": win.times[s : s + batch_size],
+                    "mags": win.mags[s : s + batch_size],
+                    "mask": win.mask[s : s + batch_size],
+                },
+                np.arange(s, min(n, s + batch_size)),
+            )
+            for s in range(0, n, batch_size)
+        ]
+    else:
+        batches = [(b.inputs, b.index) for b in compact_windows(win, batch_size, full_batches=True)]
+    run_head = compiled(model, "logits_and_embedding")
+    for inputs, index in batches:
+        if exact:
+            out_logits, out_emb = model(inputs), model.embed(inputs)
+        else:
+            out_logits, out_emb = run_head(inputs)
+        logits[index] = np.asarray(out_logits, np.float32)[: len(index)]
+        if emb is not None:
+            emb[index] = np.asarray(out_emb, np.float32)[: len(index)]
+    return _softmax(logits.astype(np.float64)).astype(np.float32), emb
+
+
+def table_sequences(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, times, mags) of a table's ``mjd`` / ``mag`` list columns (flat arrays)."""
+    mjd = table.column("mjd").combine_chunks()
+    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
+    mags = table.column("mag").combine_chunks().flatten().to_numpy()
+    return offsets, mjd.flatten().to_numpy(), mags
+
+
+def read_shard_sequences(
+    preprocessed_path: StrPath,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(objectids, offsets, times, mags) of a preprocessed shard's ≤ 200-night light curves."""
+    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
+    return (table.column("objectid").to_numpy(), *table_sequences(table))
+
+
+def classify_table(
+    model: Classifier,
+    classes: Sequence[str],
+    table: pa.Table,
+    batch_size: int = 256,
+    with_embeddings: bool = False,
+) -> pa.Table:
+    """``objectid``, ``p_lc_<class>`` per light curve of ``table`` (``objectid``, ``mjd``,
+    ``mag``), and ``embedding`` (a fixed-size list of d_model floats) if asked."""
+    probs, emb = classify(
+        model, *table_sequences(table), batch_size, with_embeddings=with_embeddings
+    )
+    columns = {"objectid": table.column("objectid").combine_chunks()}
+    for k, name in enumerate(classes):
+        columns[f"p_lc_{name}"] = pa.array(probs[:, k])
+    if emb is not None:
+        columns["embedding"] = pa.FixedSizeListArray.from_arrays(
+            pa.array(emb.ravel()), emb.shape[1]
+        )
+    return pa.table(columns)
+
+
+def classify_shard(
+    model: Classifier,
+    classes: Sequence[str],
+    preprocessed_path: StrPath,
+    batch_size: int = 256,
+    with_embeddings: bool = False,
+) -> pa.Table:
+    """:func:`classify_table` on one preprocessed shard."""
+    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
+    return classify_table(model, classes, table, batch_size, with_embeddings)

@@ -1,0 +1,329 @@
+"""The two training stages of the QZO light-curve model, with one resumable training loop.
+
+Stage 1 (semi-supervised): masked reconstruction of magnitudes (50% of the real epochs are
+predicted; of those 20% keep their value, 20% get another epoch's magnitude, 60% are hidden),
+masked RMSE, Adam(1e-3, β2 0.98, ε 1e-9); masks are drawn anew every epoch.
+Stage 2 (supervised): masked mean of the embeddings over real epochs → Dense 1024, 512, 256 ReLU
+→ LayerNormalization → Dense(n_classes); softmax cross-entropy; Adam 1e-3, 5e-4 from epoch 4,
+1e-4 from epoch 9 (1-based); batch 32. Both stop early on the validation loss and resume from
+their last checkpoint when restarted.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from qzo.config.settings import StageSettings
+from qzo.io import StrPath
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.windows import Windows
+
+
+def seed_training(seed: int) -> None:
+    """Seed every generator training draws from (weight initialisation, dropout; Python, NumPy
+    and the backend), so that a rerun of a training job writes the same weights and catalogs."""
+    keras.utils.set_random_seed(seed)
+
+
+class Reconstructor(keras.Model):
+    """Stage 1: the encoder plus the pretraining head (LayerNorm → Dense(1))."""
+
+    def __init__(self, encoder: AstromerEncoder, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.norm = layers.LayerNormalization(epsilon=1e-6, name="bn_0")
+        self.out = layers.Dense(1, name="reg_layer")
+
+    def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        return self.out(self.norm(self.encoder(inputs, training=training)))
+
+
+class Classifier(keras.Model):
+    """Stage 2: the encoder, the mean over real epochs, and the classification head."""
+
+    def __init__(
+        self,
+        encoder: AstromerEncoder,
+        n_classes: int = 3,
+        hidden: tuple[int, ...] = (1024, 512, 256),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.hidden = [
+            layers.Dense(h, activation="relu", name=f"fc_{i}") for i, h in enumerate(hidden)
+        ]
+        self.norm = layers.LayerNormalization(name="head_norm")
+        self.logits = layers.Dense(n_classes, name="logits")
+
+    def embed(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        emb = ops.cast(self.encoder(inputs, training=training), "float32")
+        real = 1.0 - ops.cast(inputs["mask"], "float32")
+        return ops.sum(emb * real, axis=1) / ops.maximum(ops.sum(real, axis=1), 1.0)
+
+    def head(self, x: Any) -> Any:
+        for layer in self.hidden:
+            x = layer(x)
+        return self.logits(self.norm(x))
+
+    def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        return self.head(self.embed(inputs, training=training))
+
+    def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
+        """Inference: class logits and the mean embedding, from one pass of the encoder."""
+        emb = self.embed(inputs)
+        return self.head(emb), emb
+
+
+def pretraining_batch(
+    win: Windows,
+    rng: np.random.Generator,
+    fraction: float = 0.5,
+    random: float = 0.2,
+    same: float = 0.2,
+) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Inputs with a fresh mask: (inputs, target magnitudes, loss weights), all (B, S, 1)."""
+    real = win.mask[..., 0] == 0
+    chosen = real & (rng.random(real.shape) < fraction)
+    u = rng.random(real.shape)
+    keep = chosen & (u < same)
+    swap = chosen & (u >= same) & (u < same + random)
+    hide = chosen & ~keep & ~swap
+    mags = win.mags[..., 0].copy()
+    # A swapped epoch gets the magnitude of another real epoch of the same window.
+    rows, cols = np.nonzero(swap)
+    if len(rows):
+        n_real = real.sum(axis=1)
+        other = (rng.random(len(rows)) * n_real[rows]).astype(np.int64)
+        mags[rows, cols] = win.mags[rows, other, 0]
+    mags[hide] = 0.0
+    mask = win.mask[..., 0].copy()
+    mask[hide] = 1.0  # hidden epochs are treated like padding, as in the original
+    inputs = {
+        "times": win.times,
+        "mags": mags[..., None].astype(np.float32),
+        "mask": mask[..., None].astype(np.float32),
+    }
+    return inputs, win.mags, chosen[..., None].astype(np.float32)
+
+
+def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
+    sq = ops.sum(weight * (target - pred) ** 2) / ops.maximum(ops.sum(weight), 1.0)
+    return ops.sqrt(sq)
+
+
+def finetune_learning_rate(epoch: int) -> float:
+    """The paper's schedule; ``epoch`` is 1-based."""
+    return 1e-3 if epoch < 4 else (5e-4 if epoch < 9 else 1e-4)
+
+
+def _slice(inputs: dict, idx: Any) -> dict:
+    return {k: v[idx] for k, v in inputs.items()}
+
+
+def fit_resumable(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    make_train_epoch: Callable[[int], list],
+    validation: list,
+    loss_fn: Callable,
+    settings: StageSettings,
+    checkpoint_dir: StrPath,
+    log_path: StrPath,
+    learning_rate: Callable[[int], float] | None = None,
+) -> dict:
+    """Train with early stopping on the validation loss; resumable after a kill.
+
+    ``make_train_epoch(epoch)`` returns that epoch's batches (so masks and shuffles can be drawn
+    anew each epoch); batches are tuples of arrays matched to ``loss_fn(model, *batch)``. A
+    checkpoint (model, optimizer, epoch, best loss, patience counter) is written after every
+    epoch, the best weights beside it; per-epoch metrics are appended to ``log_path`` (CSV).
+    """
+    import tensorflow as tf
+
+    ckpt_dir = Path(checkpoint_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    state = tf.train.Checkpoint(
+        model=model,
+        optimizer=optimizer,
+        epoch=tf.Variable(0),
+        best=tf.Variable(np.inf),
+        wait=tf.Variable(0),
+    )
+    manager = tf.train.CheckpointManager(state, str(ckpt_dir / "last"), max_to_keep=1)
+    best_path = ckpt_dir / "best.weights.h5"
+    if manager.latest_checkpoint:
+        # Create every variable first, so the checkpoint restores into them (not lazily).
+        if validation:
+            loss_fn(model, *validation[0], training=False)
+        optimizer.build(model.trainable_variables)
+        state.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+
+    @tf.function(reduce_retracing=True)
+    def train_step(*batch: Any) -> Any:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(model, *batch, training=True)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    @tf.function(reduce_retracing=True)
+    def eval_step(*batch: Any) -> Any:
+        return loss_fn(model, *batch, training=False)
+
+    log_path = Path(log_path)
+    new_log = not log_path.exists() or int(state.epoch.numpy()) == 0
+    with open(log_path, "w" if new_log else "a", newline="") as fh:
+        writer = csv.writer(fh)
+        if new_log:
+            writer.writerow(["epoch", "train_loss", "val_loss", "learning_rate", "seconds"])
+        while (
+            int(state.epoch.numpy()) < settings.epochs
+            and int(state.wait.numpy()) < settings.patience
+        ):
+            epoch = int(state.epoch.numpy()) + 1
+            lr = learning_rate(epoch) if learning_rate else settings.learning_rate
+            optimizer.learning_rate.assign(lr)
+            t0 = time.perf_counter()
+            train = [float(train_step(*b)) for b in make_train_epoch(epoch)]
+            val = float(np.mean([float(eval_step(*b)) for b in validation]))
+            writer.writerow(
+                [
+                    epoch,
+                    f"{np.mean(train):.6f}",
+                    f"{val:.6f}",
+                    lr,
+                    f"{time.perf_counter() - t0:.2f}",
+                ]
+            )
+            fh.flush()
+            if val < float(state.best.numpy()):
+                state.best.assign(val)
+                state.wait.assign(0)
+                model.save_weights(best_path)
+            else:
+                state.wait.assign_add(1)
+            state.epoch.assign(epoch)
+            manager.save()
+    if best_path.exists():
+        model.load_weights(best_path)
+    summary = {
+        "epochs_run": int(state.epoch.numpy()),
+        "best_val_loss": float(state.best.numpy()),
+        "stopped_early": int(state.wait.numpy()) >= settings.patience,
+    }
+    (ckpt_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def reconstruction_loss(
+    model: Any, inputs: dict, target: Any, weight: Any, training: bool = False
+) -> Any:
+    return masked_rmse(target, model(inputs, training=training), weight)
+
+
+def classification_loss(model: Any, inputs: dict, labels: Any, training: bool = False) -> Any:
+    logits = model(inputs, training=training)
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+
+def pretrain(
+    encoder: AstromerEncoder,
+    train: Windows,
+    val: Windows,
+    settings: StageSettings,
+    checkpoint_dir: StrPath,
+    log_path: StrPath,
+) -> dict:
+    """Stage 1 on windows of training light curves (no labels needed)."""
+    model = Reconstructor(encoder)
+    optimizer = keras.optimizers.Adam(settings.learning_rate, beta_2=0.98, epsilon=1e-9)
+    val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
+    val_batches = []
+    for s in range(0, len(val.owner), settings.batch_size):
+        sub = _take(val, slice(s, s + settings.batch_size))
+        val_batches.append(pretraining_batch(sub, val_rng))
+
+    def epoch_batches(epoch: int) -> list:
+        rng = np.random.default_rng([settings.seed, epoch])  # masks re-drawn every epoch
+        order = rng.permutation(len(train.owner))
+        return [
+            pretraining_batch(_take(train, order[s : s + settings.batch_size]), rng)
+            for s in range(0, len(order), settings.batch_size)
+        ]
+
+    return fit_resumable(
+        model,
+        optimizer,
+        epoch_batches,
+        val_batches,
+        reconstruction_loss,
+        settings,
+        checkpoint_dir,
+        log_path,
+    )
+
+
+def finetune(
+    classifier: Classifier,
+    train: Windows,
+    y_train: np.ndarray,
+    val: Windows,
+    y_val: np.ndarray,
+    settings: StageSettings,
+    checkpoint_dir: StrPath,
+    log_path: StrPath,
+) -> dict:
+    """Stage 2: the classifier on labelled windows (one window per light curve)."""
+    for win, y in ((train, y_train), (val, y_val)):
+        if len(win.owner) != len(y) or np.any(win.owner != np.arange(len(y))):
+            raise ValueError(
+                "finetune needs one window per labelled light curve "
+                "(make_windows(..., single=True))"
+            )
+    optimizer = keras.optimizers.Adam(settings.learning_rate)
+    inputs_val = _inputs(val)
+    val_batches = [
+        (_slice(inputs_val, slice(s, s + settings.batch_size)), y_val[s : s + settings.batch_size])
+        for s in range(0, len(y_val), settings.batch_size)
+    ]
+    inputs_train = _inputs(train)
+
+    def epoch_batches(epoch: int) -> list:
+        order = np.random.default_rng([settings.seed, epoch]).permutation(len(y_train))
+        return [
+            (
+                _slice(inputs_train, order[s : s + settings.batch_size]),
+                y_train[order[s : s + settings.batch_size]],
+            )
+            for s in range(0, len(order), settings.batch_size)
+        ]
+
+    return fit_resumable(
+        classifier,
+        optimizer,
+        epoch_batches,
+        val_batches,
+        classification_loss,
+        settings,
+        checkpoint_dir,
+        log_path,
+        finetune_learning_rate,
+    )
+
+
+def _inputs(win: Windows) -> dict:
+    return {"times": win.times, "mags": win.mags, "mask": win.mask}
+
+
+def _take(win: Windows, idx: Any) -> Windows:
+    return Windows(win.times[idx], win.mags[idx], win.mask[idx], win.owner[idx], win.length[idx])

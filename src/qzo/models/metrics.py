@@ -1,0 +1,79 @@
+"""Scores and data cuts of the paper's tables (METHOD.md §7), on plain arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+
+def binary_scores(truth: ArrayLike, predicted: ArrayLike) -> dict:
+    """Purity (precision), completeness (recall) and F1 of boolean predictions; NaN where a
+    denominator is zero."""
+    truth, predicted = np.asarray(truth, bool), np.asarray(predicted, bool)
+    tp = int((truth & predicted).sum())
+    n_pred, n_true = int(predicted.sum()), int(truth.sum())
+    purity = tp / n_pred if n_pred else np.nan
+    completeness = tp / n_true if n_true else np.nan
+    f1 = 2 * tp / (n_pred + n_true) if (n_pred + n_true) else np.nan
+    return {
+        "purity": purity,
+        "completeness": completeness,
+        "f1": f1,
+        "n_true": n_true,
+        "n_predicted": n_pred,
+    }
+
+
+def class_scores(labels: ArrayLike, probabilities: ArrayLike, qso: int = 1) -> dict:
+    """QSO F1 (QSO vs the rest, argmax classes) and the accuracy over all classes."""
+    labels = np.asarray(labels)
+    predicted = np.asarray(probabilities).argmax(axis=1) if len(labels) else np.zeros(0, int)
+    scores = binary_scores(labels == qso, predicted == qso)
+    accuracy = float((predicted == labels).mean()) if len(labels) else np.nan
+    return {"qso_f1": scores["f1"], "accuracy": accuracy, "n": len(labels)}
+
+
+def redshift_scores(z_spec: ArrayLike, z_pred: ArrayLike) -> dict:
+    """σ of Δz/(1+z), and the fractions of predictions off by more than 20% and 50%, both as
+    |Δz|/(1+z) and as |Δz|/z (the paper's wording allows either)."""
+    z_spec, z_pred = np.asarray(z_spec, float), np.asarray(z_pred, float)
+    if not len(z_spec):
+        return {"n": 0}
+    scaled = (z_pred - z_spec) / (1 + z_spec)
+    relative = np.abs(z_pred - z_spec) / np.maximum(z_spec, 1e-6)
+    return {
+        "n": len(z_spec),
+        "sigma_dz_1pz": float(np.std(scaled)),
+        "median_dz_1pz": float(np.median(scaled)),
+        "frac_dz_1pz_gt_0.2": float((np.abs(scaled) > 0.2).mean()),
+        "frac_dz_1pz_gt_0.5": float((np.abs(scaled) > 0.5).mean()),
+        "frac_dz_z_gt_0.2": float((relative > 0.2).mean()),
+        "frac_dz_z_gt_0.5": float((relative > 0.5).mean()),
+    }
+
+
+def magnitude_cut(
+    mag_median: ArrayLike, n_obs: ArrayLike, slope: float = 80.0, intercept: float = 20.375
+) -> np.ndarray:
+    """The paper's cut g < n_obs / slope + intercept."""
+    return np.asarray(mag_median) < np.asarray(n_obs) / slope + intercept
+
+
+def data_cuts(frame: pd.DataFrame, cfg: dict) -> dict[str, np.ndarray]:
+    """The cuts of Tables 1 and 4, as boolean masks over ``frame`` (needs ``mag_median``,
+    ``n_obs``, ``snr_mean``); ``cfg`` is the config section ``evaluate`` plus ``catalog``."""
+    snr = frame["snr_mean"].to_numpy() > cfg["snr_min"]
+    many = frame["n_obs"].to_numpy() > cfg["n_obs_min"]
+    mag = magnitude_cut(
+        frame["mag_median"], frame["n_obs"], cfg["mag_cut_slope"], cfg["mag_cut_intercept"]
+    )
+    s, n = f"SNR>{cfg['snr_min']:g}σ", f"n_obs>{cfg['n_obs_min']}"
+    return {
+        "none": np.ones(len(frame), bool),
+        f"g<n_obs/{cfg['mag_cut_slope']:g}+{cfg['mag_cut_intercept']:g}": mag,
+        f"{s} or {n}": snr | many,
+        n: many,
+        s: snr,
+        f"{s} and {n}": snr & many,
+    }

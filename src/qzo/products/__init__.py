@@ -1,0 +1,2 @@
+"""What the pipeline publishes: the catalogs (``catalog``), the evaluation tables
+(``evaluate``) and figures (``figures``)."""

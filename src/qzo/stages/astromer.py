@@ -1,0 +1,209 @@
+"""Stages of ``rules/astromer.smk``: pretraining, fine-tuning (full and per cross-fitting fold),
+classification of groups of shards, and the check that every object was classified once.
+
+TensorFlow is imported inside the stages, so importing this module stays cheap."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from qzo.config.settings import AstromerSettings
+from qzo.io import StrPath
+from qzo.io.atomic import atomic_path, write_json_atomic, write_parquet_atomic
+
+log = logging.getLogger(__name__)
+
+
+def _copy_log(checkpoints: StrPath, metrics: StrPath) -> None:
+    """The training run's per-epoch log, copied to the stage's ``metrics`` output."""
+    from qzo.models.astromer.fitting import training_log
+
+    with atomic_path(metrics) as tmp:
+        shutil.copyfile(training_log(checkpoints), tmp)
+
+
+def astromer_pretrain(
+    *,
+    training_set: StrPath,
+    settings: dict,
+    checkpoints: StrPath,
+    weights_cache: StrPath,
+    weights: StrPath,
+    summary: StrPath,
+    metrics: StrPath,
+) -> dict:
+    """Stage 1 on the train split (validation: the val split), from the config section
+    ``astromer`` (``settings``). Resumes from ``checkpoints`` after a kill; published initial
+    weights are unpacked in ``weights_cache``. Writes the encoder's ``weights``, a ``summary``
+    (epochs, best loss, the encoder's architecture) and the per-epoch ``metrics``."""
+    from qzo.models.astromer.fitting import pretrain_encoder
+
+    encoder, result = pretrain_encoder(
+        pq.read_table(training_set),
+        AstromerSettings.from_config(settings),
+        checkpoints,
+        weights_cache,
+    )
+    with atomic_path(weights) as tmp:
+        h5 = Path(str(tmp) + ".weights.h5")  # Keras insists on the suffix
+        encoder.save_weights(h5)
+        h5.rename(tmp)
+    _copy_log(checkpoints, metrics)
+    write_json_atomic(result, summary)
+    return result
+
+
+def astromer_finetune(
+    *,
+    training_set: StrPath,
+    encoder_weights: StrPath,
+    encoder_summary: StrPath,
+    settings: dict,
+    checkpoints: StrPath,
+    model_config: StrPath,
+    model_weights: StrPath,
+    predictions: StrPath,
+    metrics: StrPath,
+    summary: StrPath,
+) -> dict:
+    """Stage 2: the classifier on the train split, early stopping on the val split, from the
+    pretrained encoder. Writes the classifier (``model_config``, ``model_weights``), its
+    probabilities for every training-set row (in-sample on the train split: used only to measure
+    what in-sample stacking would report), the per-epoch ``metrics`` and a ``summary`` with the
+    test accuracy."""
+    from qzo.models.astromer.fitting import (
+        class_probabilities,
+        finetune_classifier,
+        split_mask,
+    )
+    from qzo.models.astromer.infer import save_classifier
+
+    table = pq.read_table(training_set)
+    model, result = finetune_classifier(
+        table,
+        split_mask(table, "train"),
+        encoder_weights,
+        encoder_summary,
+        AstromerSettings.from_config(settings),
+        checkpoints,
+    )
+    save_classifier(model, model_config, model_weights)
+    probs = class_probabilities(model, table)
+    test = split_mask(table, "test")
+    if test.any():
+        truth = table.column("label").to_numpy()[test]
+        predicted = probs.filter(like="p_lc_").to_numpy()[test].argmax(1)
+        result["test_accuracy"] = float((predicted == truth).mean())
+    write_parquet_atomic(probs, predictions)
+    _copy_log(checkpoints, metrics)
+    write_json_atomic(result, summary)
+    return result
+
+
+def astromer_finetune_fold(
+    *,
+    fold: int | str,
+    training_set: StrPath,
+    encoder_weights: StrPath,
+    encoder_summary: StrPath,
+    settings: dict,
+    checkpoints: StrPath,
+    predictions: StrPath,
+    metrics: StrPath,
+    summary: StrPath,
+) -> dict:
+    """Cross-fitting: stage 2 on the train split without fold ``fold``; writes the probabilities
+    of that fold's rows (out of sample), the per-epoch ``metrics`` and a ``summary``."""
+    from qzo.models.astromer.fitting import (
+        class_probabilities,
+        finetune_classifier,
+        rows,
+        split_mask,
+    )
+
+    fold = int(fold)
+    table = pq.read_table(training_set)
+    folds = table.column("fold").to_numpy()
+    if not (folds == fold).any():
+        raise ValueError(f"{training_set}: stacking fold {fold} holds no light curve")
+    model, result = finetune_classifier(
+        table,
+        split_mask(table, "train") & (folds != fold),
+        encoder_weights,
+        encoder_summary,
+        AstromerSettings.from_config(settings),
+        checkpoints,
+    )
+    probs = class_probabilities(model, rows(table, folds == fold))
+    write_parquet_atomic(probs, predictions)
+    _copy_log(checkpoints, metrics)
+    result = {**result, "fold": fold, "rows": len(probs)}
+    write_json_atomic(result, summary)
+    return result
+
+
+def astromer_infer(
+    *,
+    model_config: StrPath,
+    model_weights: StrPath,
+    objects: Sequence[StrPath],
+    shards: Sequence[str],
+    settings: dict,
+    predictions: StrPath,
+) -> dict:
+    """Classify a group of shards (their preprocessed ``objects`` files, in the order of
+    ``shards``); one Parquet with a ``shard`` column, written once.
+
+    The precision (``astromer.precision``) is settled first on the group's first light curves
+    (:func:`qzo.models.astromer.infer.choose_precision`) and logged.
+    """
+    from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
+
+    cfg = AstromerSettings.from_config(settings)
+    _, offsets, times, mags = read_shard_sequences(objects[0])
+    n = min(len(offsets) - 1, cfg.precision_check_size)
+    model, classes, precision = choose_precision(
+        model_config,
+        model_weights,
+        cfg.precision,
+        offsets[: n + 1],
+        times,
+        mags,
+        batch_size=cfg.batch_size,
+    )
+    log.info("precision: %s", json.dumps(precision, sort_keys=True))
+    parts = []
+    for path, shard in zip(objects, shards, strict=True):
+        t = classify_shard(model, classes, path, cfg.batch_size, cfg.embeddings)
+        parts.append(t.append_column("shard", pa.array([shard] * t.num_rows, pa.string())))
+        log.info("shard %s: %d objects classified", shard, t.num_rows)
+    table = pa.concat_tables(parts)
+    write_parquet_atomic(table, predictions)
+    return {"objects": table.num_rows, **precision}
+
+
+def astromer_predictions(
+    *, preprocess_summary: StrPath, groups: Sequence[StrPath], done: StrPath
+) -> dict:
+    """Every preprocessed object has exactly one prediction in the ``groups``; fail loudly
+    otherwise."""
+    expected = json.loads(Path(preprocess_summary).read_text())["objects_out"]
+    ids = np.concatenate(
+        [pq.read_table(p, columns=["objectid"]).column(0).to_numpy() for p in groups]
+    )
+    if len(ids) != expected or len(np.unique(ids)) != len(ids):
+        raise AssertionError(
+            f"{len(ids)} predictions ({len(np.unique(ids))} distinct) for "
+            f"{expected} preprocessed objects"
+        )
+    result = {"objects": len(ids), "groups": len(groups)}
+    write_json_atomic(result, done)
+    return result

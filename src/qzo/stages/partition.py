@@ -1,0 +1,154 @@
+"""Stages of ``rules/partition.smk``: the shard plan, the split of file batches into per-shard
+pieces, the light-curve catalog's HATS metadata, and each external catalog on the same shards."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qzo.config.settings import PartitionSettings
+from qzo.io import StrPath
+from qzo.io.atomic import write_json_atomic
+from qzo.io.catalog_files import catalog_columns
+from qzo.io.hats_metadata import write_hats_metadata
+from qzo.sky.partition import (
+    load_plan,
+    partition_catalog_files,
+    plan_partition,
+    shards_of_plan,
+    split_batch,
+)
+
+log = logging.getLogger(__name__)
+
+#: The HATS name of the light-curve catalog (its margin is ``ztf_lc_margin``).
+ZTF_CATALOG = "ztf_lc"
+
+
+def partition_plan(*, inventory: StrPath, settings: dict, plan: StrPath, workers: int = 1) -> dict:
+    """Shards balanced by row count and the batches of input files, from the validated
+    inventory (config section ``partition`` as ``settings``); written to ``plan``."""
+    table = pd.read_parquet(inventory)
+    files = table.loc[table["n_objects"] > 0, "path"].tolist()
+    shards, result = plan_partition(files, PartitionSettings.from_config(settings), workers)
+    if result["n_rows"] != int(table["n_objects"].sum()):
+        raise AssertionError(
+            f"plan holds {result['n_rows']} rows, inventory {table['n_objects'].sum()}"
+        )
+    log.info(
+        "%d rows in %d shards (orders %s), %d batches",
+        result["n_rows"],
+        len(shards),
+        sorted(set(shards.order.tolist())),
+        len(result["batches"]),
+    )
+    write_json_atomic(result, plan)
+    return result
+
+
+def partition_split(*, plan: StrPath, batch: int | str, pieces: StrPath) -> dict:
+    """One batch of the plan's files cut into per-shard pieces (and margin copies) in the
+    directory ``pieces``, with its row counts in ``pieces/counts.json``."""
+    content = load_plan(plan)
+    out = Path(pieces)
+    shutil.rmtree(out, ignore_errors=True)  # a rerun starts clean: no stale pieces
+    counts = split_batch(
+        content["batches"][int(batch)],
+        shards_of_plan(content),
+        content["settings"]["margin_arcsec"],
+        out,
+    )
+    write_json_atomic(counts, out / "counts.json")
+    return counts
+
+
+def hats_metadata(
+    *,
+    plan: StrPath,
+    shards: Sequence[StrPath],
+    catalog_properties: StrPath,
+    margin_properties: StrPath,
+) -> dict:
+    """The HATS metadata of the light-curve catalog and of its margin, each catalog being the
+    directory of its ``properties`` file: ``partition_info.csv``, ``dataset/_metadata`` and
+    ``dataset/_common_metadata`` beside it, ``properties`` last. ``shards`` are the catalog's
+    shard files (written by the shard jobs); the totals must match the plan."""
+    content = load_plan(plan)
+    shard_set = shards_of_plan(content)
+    if len(shards) != len(shard_set):
+        raise AssertionError(f"{len(shards)} shard files for the {len(shard_set)} planned shards")
+    catalog_dir, margin_dir = Path(catalog_properties).parent, Path(margin_properties).parent
+    n = write_hats_metadata(catalog_dir, shard_set, ZTF_CATALOG, "objra", "objdec")
+    if n != content["n_rows"]:
+        raise AssertionError(f"HATS catalog holds {n} rows, the plan {content['n_rows']}")
+    m = write_hats_metadata(
+        margin_dir,
+        shard_set,
+        f"{ZTF_CATALOG}_margin",
+        "objra",
+        "objdec",
+        margin_of=ZTF_CATALOG,
+        margin_arcsec=content["settings"]["margin_arcsec"],
+    )
+    return {"rows": n, "margin_rows": m}
+
+
+def partition_catalog(
+    *,
+    catalog: str,
+    files: Sequence[StrPath],
+    spec: Mapping,
+    plan: StrPath,
+    margin_arcsec: float,
+    partitioned: StrPath,
+) -> dict:
+    """The external catalog ``catalog`` (its ``files``; ``spec`` is its config entry) on the
+    plan's shards: the directory ``partitioned`` gets the HATS catalog ``<catalog>/``, its margin
+    ``<catalog>_margin/`` and ``accounting.json`` (rows in, outside every shard, out)."""
+    shards = shards_of_plan(load_plan(plan))
+    out = Path(partitioned)
+    shutil.rmtree(out, ignore_errors=True)
+    main, margin = out / catalog, out / f"{catalog}_margin"
+    totals = partition_catalog_files(
+        files,
+        spec["ra"],
+        spec["dec"],
+        catalog_columns(catalog),
+        shards,
+        margin_arcsec,
+        main,
+        margin,
+        out / "_pieces",
+    )
+    totals["rows_out"] = write_hats_metadata(main, shards, catalog, spec["ra"], spec["dec"])
+    write_hats_metadata(
+        margin,
+        shards,
+        f"{catalog}_margin",
+        spec["ra"],
+        spec["dec"],
+        margin_of=catalog,
+        margin_arcsec=margin_arcsec,
+    )
+    if totals["rows_out"] != totals["rows_in"] - totals["rows_outside_shards"]:
+        raise AssertionError(f"catalog {catalog}: rows do not add up: {totals}")
+    write_json_atomic(totals, out / "accounting.json")
+    return totals
+
+
+def catalogs_summary(
+    *, names: Sequence[str], partitioned: Sequence[StrPath], summary: StrPath
+) -> dict:
+    """Each partitioned catalog's accounting (``<dir>/accounting.json``), and where its shards
+    are, in one file."""
+    result = {
+        name: {**json.loads((Path(d) / "accounting.json").read_text()), "directory": str(d)}
+        for name, d in zip(names, partitioned, strict=True)
+    }
+    write_json_atomic(result, summary)
+    return result

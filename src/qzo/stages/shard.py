@@ -1,0 +1,138 @@
+"""Stages of ``rules/shard.smk``: one shard from its pieces to its feature table, and the sum
+of every shard's accounting."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qzo.config.settings import PreprocessSettings
+from qzo.io import StrPath
+from qzo.io.atomic import write_json_atomic, write_parquet_atomic
+from qzo.io.catalog_files import catalog_columns, read_catalog_shard
+from qzo.io.ztf_files import read_shard_lightcurves
+from qzo.lightcurves.crossmatch import ZTF_COLUMNS, shard_features
+from qzo.lightcurves.dedup import flag_duplicates
+from qzo.lightcurves.preprocess import check_accounting, objects_table, preprocess, sum_accounting
+from qzo.sky.healpix import HEALPIX_29
+from qzo.sky.partition import load_plan, reduce_planned_shard
+
+log = logging.getLogger(__name__)
+
+
+def shard(
+    *,
+    shard: str,
+    plan: StrPath,
+    batches: Sequence[StrPath],
+    catalogs: StrPath,
+    catalog_shards: Mapping[str, Sequence[StrPath]],
+    catalog_specs: Mapping[str, Mapping],
+    preprocessing: dict,
+    dedup_radius_arcsec: float,
+    crossmatch: dict,
+    lightcurves: StrPath,
+    lightcurves_margin: StrPath,
+    objects: StrPath,
+    objects_margin: StrPath,
+    dedup: StrPath,
+    features: StrPath,
+    accounting: StrPath,
+) -> dict:
+    """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch.
+
+    Reads the plan, the shard's pieces in ``batches`` and, for each external catalog, its shard
+    and margin files (``catalog_shards``, partitioned before ``catalogs`` was written). Writes the
+    shard's light curves and margin (HATS), its preprocessed objects (and the margin's, for
+    dedup across the border), duplicate flags, feature table, and last its ``accounting``.
+    """
+    counts = reduce_planned_shard(load_plan(plan), shard, batches, lightcurves, lightcurves_margin)
+
+    settings = PreprocessSettings.from_config(preprocessing)
+    result = preprocess(read_shard_lightcurves(lightcurves), settings)
+    check_accounting(result.accounting)
+    table = objects_table(result)
+    write_parquet_atomic(table, objects)
+    margin = preprocess(read_shard_lightcurves(lightcurves_margin), settings).objects
+    write_parquet_atomic(margin[["objectid", "ra", "dec", "n_obs"]], objects_margin)
+
+    flags = flag_duplicates(
+        result.objects[["objectid", "ra", "dec", "n_obs"]],
+        margin[["objectid", "ra", "dec", "n_obs"]],
+        dedup_radius_arcsec,
+    )
+    write_parquet_atomic(flags, dedup)
+
+    acc = result.accounting
+    acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
+    feature_table, acc["crossmatch"] = _features(
+        result.objects, flags, catalog_shards, catalog_specs, crossmatch
+    )
+    feature_table[HEALPIX_29] = table.column(HEALPIX_29).to_numpy()
+    write_parquet_atomic(feature_table, features)
+    write_json_atomic(acc, accounting)
+    log.info(
+        "shard %s: %d rows (+%d margin), %d kept, %d flagged duplicate",
+        shard,
+        counts["main_rows"],
+        counts["margin_rows"],
+        acc["objects_out"],
+        acc["duplicates_flagged"],
+    )
+    return acc
+
+
+def _features(
+    objects: pd.DataFrame,
+    flags: pd.DataFrame,
+    catalog_shards: Mapping[str, Sequence[StrPath]],
+    specs: Mapping[str, Mapping],
+    settings: dict,
+) -> tuple[pd.DataFrame, dict]:
+    """The shard's feature table (ZTF scalars, duplicate flag, AllWISE/PS1/Gaia counterparts)
+    and its match counts."""
+    catalogs = {
+        name: (
+            read_catalog_shard(
+                paths, [specs[name]["ra"], specs[name]["dec"], *catalog_columns(name)]
+            ),
+            specs[name]["ra"],
+            specs[name]["dec"],
+        )
+        for name, paths in sorted(catalog_shards.items())  # feature columns in a fixed order
+    }
+    return shard_features(
+        objects[ZTF_COLUMNS],
+        flags,
+        catalogs,
+        settings["radius_arcsec"],
+        settings["wise_upper_limits"],
+    )
+
+
+def preprocess_summary(
+    *, inventory: StrPath, accounting: Sequence[StrPath], summary: StrPath
+) -> dict:
+    """The sum of every shard's accounting; every input object and epoch must be accounted
+    for, and every kept object must have a feature row."""
+    accounts = []
+    for path in accounting:
+        acc = json.loads(Path(path).read_text())
+        if acc["crossmatch"]["objects"] != acc["objects_out"]:
+            raise AssertionError(f"{path}: the feature table does not hold every object")
+        accounts.append(acc)
+    total = sum_accounting(accounts)
+    table = pd.read_parquet(inventory)
+    expected = int(table["n_objects"].sum()), int(table["n_epochs"].sum())
+    if (total["objects_in"], total["epochs_in"]) != expected:
+        raise AssertionError(
+            f"shards hold {total['objects_in']} objects / {total['epochs_in']} "
+            f"epochs, the inputs {expected[0]} / {expected[1]}"
+        )
+    total["n_shards"] = len(accounting)
+    write_json_atomic(total, summary)
+    return total

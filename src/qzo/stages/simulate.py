@@ -1,0 +1,36 @@
+"""Stage of ``rules/simulate.smk``: the simulated ZTF sky (the embedded default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qzo.io import StrPath
+from qzo.simulate import SimulatedSkyPaths, simulate_sky
+
+
+def simulate(
+    *,
+    simulation: dict,
+    manifest: StrPath,
+    ztf: StrPath,
+    allwise: StrPath,
+    ps1: StrPath,
+    gaia: StrPath,
+    sdss: StrPath,
+    truth_sources: StrPath,
+    truth_objects: StrPath,
+    workers: int = 1,
+) -> dict:
+    """ZTF DR light-curve files under ``ztf``, the AllWISE, PS1, Gaia and SDSS specObj tables,
+    the truth (sources, objects) and the manifest, from the config section ``simulation``."""
+    paths = SimulatedSkyPaths(
+        manifest=Path(manifest),
+        ztf=Path(ztf),
+        allwise=Path(allwise),
+        ps1=Path(ps1),
+        gaia=Path(gaia),
+        sdss_specobj=Path(sdss),
+        truth_sources=Path(truth_sources),
+        truth_objects=Path(truth_objects),
+    )
+    return simulate_sky(simulation, paths, workers=workers, progress=False)

@@ -1,0 +1,189 @@
+"""Stacking: the XGBoost models of the catalog on the training set's light-curve probabilities.
+
+The light-curve probabilities XGBoost learns from are out of sample: for the train split they
+come from the cross-fitting folds (a classifier fine-tuned without the row's fold), for the val
+and test splits from the full classifier, which never trained on them. The same models are also
+fitted on in-sample probabilities (the full classifier on its own training rows, as the authors
+did) to measure what that leakage would have reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qzo.config.settings import XGBSettings
+from qzo.models.metrics import class_scores, redshift_scores
+from qzo.models.xgb import (
+    CATALOG_MODELS,
+    LC_PROBABILITIES,
+    QSO,
+    REDSHIFT_FEATURES,
+    best_iteration,
+    features_of,
+    fit_classifier,
+    fit_regressor,
+    gain_importance,
+    predict_proba,
+    predict_redshift,
+    probability_columns,
+)
+
+log = logging.getLogger(__name__)
+
+#: The training-set columns the stacking reads.
+LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
+
+
+def read_features(feature_path: str, labels: pd.DataFrame) -> pd.DataFrame:
+    """The feature rows of the training objects, from the feature tables of the shards they lie
+    on (``labels['shard']``; ``feature_path`` is the tables' path with a ``{shard}`` field)."""
+    wanted = pd.Index(labels["objectid"])
+    frames = []
+    for shard in sorted(labels["shard"].unique()):
+        table = pd.read_parquet(feature_path.format(shard=shard))
+        frames.append(table[table["objectid"].isin(wanted)])
+    features = pd.concat(frames, ignore_index=True)
+    missing = wanted.difference(features["objectid"])
+    if len(missing):
+        raise AssertionError(f"{len(missing)} training objects have no feature row")
+    return features
+
+
+def stacked_probabilities(
+    labels: pd.DataFrame, full: pd.DataFrame, folds: Sequence[pd.DataFrame]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(out-of-sample, in-sample) light-curve probabilities per training row.
+
+    Every train-split row must appear in exactly one fold's predictions, and every row in the
+    full classifier's; otherwise this fails loudly.
+    """
+    full = full.set_index("objectid")
+    oof = pd.concat(folds).set_index("objectid")
+    train = labels["split"].to_numpy() == "train"
+    if not oof.index.is_unique or set(oof.index) != set(labels.loc[train, "objectid"]):
+        raise AssertionError(
+            f"the cross-fitting folds hold {len(oof)} rows ({oof.index.nunique()} distinct) "
+            f"for {int(train.sum())} train-split objects"
+        )
+    missing = pd.Index(labels["objectid"]).difference(full.index)
+    if len(missing):
+        raise AssertionError(f"{len(missing)} training objects lack the classifier's probabilities")
+    in_sample = full.loc[labels["objectid"], LC_PROBABILITIES].to_numpy()
+    out_of_sample = in_sample.copy()
+    out_of_sample[train] = oof.loc[labels.loc[train, "objectid"], LC_PROBABILITIES].to_numpy()
+    return out_of_sample, in_sample
+
+
+def _fit_and_score(
+    table: pd.DataFrame, features: Sequence[str], settings: XGBSettings
+) -> tuple[Any, dict]:
+    split = table["split"]
+    model = fit_classifier(
+        table[split == "train"], table[split == "val"], features, "label", settings
+    )
+    test = table[split == "test"]
+    return model, class_scores(test["label"], predict_proba(model, test), QSO)
+
+
+@dataclass
+class CatalogModels:
+    """What ``xgb_train`` produces: the boosters by name (``ztf``, ``ztf_wise``, ``redshift``),
+    the training set's predictions, and the tables behind Table 3, the stacking comparison and
+    Fig. 7."""
+
+    boosters: dict
+    predictions: pd.DataFrame
+    experiments: pd.DataFrame
+    stacking: pd.DataFrame
+    importance: pd.DataFrame
+    summary: dict
+
+
+def fit_catalog_models(
+    labels: pd.DataFrame,
+    features: pd.DataFrame,
+    full: pd.DataFrame,
+    folds: Sequence[pd.DataFrame],
+    settings: XGBSettings,
+) -> CatalogModels:
+    """Fit the catalog's models (``ztf``, ``ztf_wise``, ``redshift``) on out-of-fold light-curve
+    probabilities, run the experiments of ``settings.experiments``, the in-sample comparison and
+    the feature importance.
+
+    ``labels`` is the training set (objectid, split, fold, label, class, z, shard), ``features``
+    its feature rows, ``full`` the full classifier's probabilities and ``folds`` each
+    cross-fitting fold's."""
+    table = labels.merge(features, on="objectid", how="left", validate="one_to_one")
+    oof, in_sample = stacked_probabilities(labels, full, folds)
+    stacked = table.copy()
+    stacked[LC_PROBABILITIES] = oof
+    leaky = table.copy()
+    leaky[LC_PROBABILITIES] = in_sample
+
+    boosters = {}
+    predictions = stacked[["objectid", "ra", "dec", "n_obs", "mag_median", "snr_mean"]].copy()
+    predictions[LC_PROBABILITIES] = oof
+    stacking_rows: list[dict] = []
+    summary: dict = {"rows": {s: int(n) for s, n in labels["split"].value_counts().items()}}
+    for name, sets in CATALOG_MODELS.items():
+        feats = features_of(sets)
+        model, scores = _fit_and_score(stacked, feats, settings)
+        boosters[name] = model
+        predictions[probability_columns(name)] = predict_proba(model, stacked)
+        _, leaky_scores = _fit_and_score(leaky, feats, settings)
+        stacking_rows += [
+            {"model": name, "light_curve_probabilities": "out-of-fold", **scores},
+            {"model": name, "light_curve_probabilities": "in-sample", **leaky_scores},
+        ]
+        summary[f"{name}_best_iteration"] = best_iteration(model)
+        log.info("%s: test %s; in-sample stacking: %s", name, scores, leaky_scores)
+
+    # Photometric redshifts: QSOs with an AllWISE counterpart.
+    has_wise = table["wise_sep_arcsec"].notna().to_numpy()
+    qso = (table["label"].to_numpy() == QSO) & has_wise
+    split = table["split"].to_numpy()
+    for part in ("train", "val"):
+        if not (qso & (split == part)).any():
+            raise ValueError(f"no {part}-split QSO has an AllWISE counterpart: no redshift model")
+    boosters["redshift"] = fit_regressor(
+        table[qso & (split == "train")],
+        table[qso & (split == "val")],
+        REDSHIFT_FEATURES,
+        "z",
+        settings,
+    )
+    redshift = predict_redshift(boosters["redshift"], table)
+    predictions["redshift"] = redshift
+    test_qso = qso & (split == "test")
+    summary["redshift_test"] = redshift_scores(table["z"][test_qso], redshift[test_qso])
+
+    experiments = []
+    for sets in settings.experiments:
+        _, scores = _fit_and_score(stacked, features_of(sets), settings)
+        experiments.append({"features": " + ".join(s.upper() for s in sets), **scores})
+    # Feature importance (the paper's Fig. 7): QSO vs the rest, every feature set.
+    binary = stacked.assign(is_qso=(stacked["label"] == QSO).astype(int))
+    all_sets = list(dict.fromkeys(s for sets in settings.experiments for s in sets))
+    importance_model = fit_classifier(
+        binary[split == "train"], binary[split == "val"], features_of(all_sets), "is_qso", settings
+    )
+    importance = gain_importance(importance_model).rename("gain_share").rename_axis("feature")
+
+    for col in ("class", "z", "split", "wise_sep_arcsec", "is_duplicate", "timespan"):
+        predictions[col] = table[col].to_numpy()
+    summary["stacking"] = stacking_rows
+    summary["experiments"] = experiments
+    return CatalogModels(
+        boosters=boosters,
+        predictions=predictions,
+        experiments=pd.DataFrame(experiments),
+        stacking=pd.DataFrame(stacking_rows),
+        importance=importance.reset_index(),
+        summary=summary,
+    )

@@ -1,0 +1,237 @@
+"""The spectroscopic training set: SDSS specObj × ZTF, cleaned, matched and split.
+
+SDSS rows with ZWARNING ∉ {0, 16} and exact positional repeats are dropped (counted); each SDSS
+object takes the ZTF light curve with the most nights within the radius (ties: smaller
+objectid); the split is stratified by class and grouped by sky position (friends of friends),
+so repeat spectra of one source never straddle train and test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import ArrayLike
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from qzo.arrays.hashrng import hashed_uniform
+from qzo.io import StrPath
+from qzo.sky.healpix import healpix_29
+from qzo.sky.zones import neighbour_pairs
+
+SDSS_CLASSES = {"GALAXY": 0, "QSO": 1, "STAR": 2}
+GOOD_ZWARNING = (0, 16)
+
+
+def clean_specobj(sdss: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Good redshifts only, one row per plug position; returns (rows, drops by reason)."""
+    cls = sdss["CLASS"].astype(str).str.strip().str.upper()
+    bad_z = ~sdss["ZWARNING"].isin(GOOD_ZWARNING)
+    unknown = ~cls.isin(list(SDSS_CLASSES))
+    ok = sdss[~bad_z & ~unknown].assign(CLASS=cls[~bad_z & ~unknown])
+    ok = ok.sort_values("SPECOBJID", kind="stable")
+    repeat = ok.duplicated(["PLUG_RA", "PLUG_DEC"], keep="first")
+    drops = {
+        "zwarning": int(bad_z.sum()),
+        "unknown_class": int((unknown & ~bad_z).sum()),
+        "positional_repeat": int(repeat.sum()),
+    }
+    return ok[~repeat].reset_index(drop=True), drops
+
+
+def match_longest(sdss: pd.DataFrame, ztf: pd.DataFrame, radius_arcsec: float) -> pd.DataFrame:
+    """For each SDSS row, the ZTF object within the radius with most nights (ties: smaller id).
+
+    ``ztf`` needs objectid, ra, dec, n_obs. Returns one row per matched SDSS row: SPECOBJID,
+    CLASS, Z, objectid, n_obs.
+    """
+    n = len(sdss)
+    ra = np.concatenate([sdss["PLUG_RA"].to_numpy(), ztf["ra"].to_numpy()])
+    dec = np.concatenate([sdss["PLUG_DEC"].to_numpy(), ztf["dec"].to_numpy()])
+    pairs = neighbour_pairs(ra, dec, radius_arcsec)
+    pairs = pairs[(pairs[:, 0] < n) & (pairs[:, 1] >= n)]
+    s, z = pairs[:, 0], pairs[:, 1] - n
+    n_obs = ztf["n_obs"].to_numpy()[z]
+    oid = ztf["objectid"].to_numpy()[z]
+    order = np.lexsort((oid, -n_obs, s))
+    s, z = s[order], z[order]
+    first = np.concatenate([[True], s[1:] != s[:-1]]) if len(s) else np.array([], bool)
+    out = sdss.iloc[s[first]][["SPECOBJID", "CLASS", "Z"]].reset_index(drop=True)
+    out["objectid"] = ztf["objectid"].to_numpy()[z[first]]
+    out["n_obs"] = ztf["n_obs"].to_numpy()[z[first]]
+    return out
+
+
+def resolve_matches(matches: pd.DataFrame) -> pd.DataFrame:
+    """One ZTF light curve per SDSS object across shards (an SDSS object in a margin can be
+    matched in two shards): the longest wins, then the smaller objectid; and one SDSS label per
+    ZTF object (several spectra can match one light curve): the first SPECOBJID."""
+    m = matches.sort_values(["SPECOBJID", "n_obs", "objectid"], ascending=[True, False, True])
+    m = m.drop_duplicates("SPECOBJID", keep="first")
+    return m.drop_duplicates("objectid", keep="first").reset_index(drop=True)
+
+
+def grouped_assignment(
+    ra: ArrayLike,
+    dec: ArrayLike,
+    labels: ArrayLike,
+    fractions: ArrayLike,
+    group_radius_arcsec: float = 2.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """A part index (0 … len(fractions) − 1) per row, in proportions ``fractions`` within each
+    class.
+
+    Rows closer than ``group_radius_arcsec`` (chained: friends of friends) form one group, which
+    goes to one part, so repeat spectra of a source never straddle two parts. Groups are
+    ordered by a hash of their position (seeded), so the assignment is random but reproducible.
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    pairs = neighbour_pairs(ra, dec, group_radius_arcsec)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    n_groups, group = connected_components(graph, directed=False)
+    anchor = np.full(n_groups, np.iinfo(np.int64).max)
+    np.minimum.at(anchor, group, healpix_29(ra, dec))
+    key = hashed_uniform(anchor[group], seed)
+    part = np.zeros(n, dtype=np.int64)
+    bounds = np.cumsum(fractions) / np.sum(fractions)
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        order = rows[np.lexsort((group[rows], key[rows]))]
+        # A group's rows sit together in this order: its first position decides its part.
+        position = (np.arange(len(order)) + 0.5) / len(order)
+        _, first, inverse = np.unique(group[order], return_index=True, return_inverse=True)
+        cut = position[first][inverse]
+        part[order] = np.minimum(np.searchsorted(bounds, cut, side="right"), len(bounds) - 1)
+    return part
+
+
+def grouped_split(
+    ra: ArrayLike,
+    dec: ArrayLike,
+    labels: ArrayLike,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    group_radius_arcsec: float = 2.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """'train' / 'val' / 'test' per row (:func:`grouped_assignment` with three parts)."""
+    part = grouped_assignment(ra, dec, labels, fractions, group_radius_arcsec, seed)
+    return np.array(["train", "val", "test"])[part]
+
+
+def stacking_folds(
+    ra: ArrayLike,
+    dec: ArrayLike,
+    labels: ArrayLike,
+    split: ArrayLike,
+    n_folds: int,
+    group_radius_arcsec: float = 2.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Cross-fitting fold (0 … n_folds − 1) of each train-split row, −1 elsewhere: grouped and
+    stratified like the split, with a seed of its own."""
+    fold = np.full(len(np.asarray(labels)), -1, dtype=np.int64)
+    train = np.flatnonzero(np.asarray(split) == "train")
+    if len(train):
+        fold[train] = grouped_assignment(
+            np.asarray(ra)[train],
+            np.asarray(dec)[train],
+            np.asarray(labels)[train],
+            np.ones(n_folds),
+            group_radius_arcsec,
+            seed + 1,
+        )
+    return fold
+
+
+#: The preprocessed columns each training row carries.
+SEQUENCE_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "mjd", "mag"]
+
+
+def build_training_set(
+    shards: Sequence[str],
+    sdss_shards: Sequence[StrPath],
+    sdss_margins: Sequence[StrPath],
+    object_shards: Sequence[StrPath],
+    settings: dict,
+) -> tuple[pa.Table, dict]:
+    """SDSS × ZTF training set over every shard, and its summary (drops, matches, classes).
+
+    For each of ``shards``: its SDSS spectra, their margin and its preprocessed objects (files in
+    the same order); the light curves (≤ 200 nights) come along. ``settings`` is the config
+    section ``labels``.
+    """
+    per_shard = [pd.read_parquet(p) for p in sdss_shards]
+    all_sdss = pd.concat(per_shard, ignore_index=True)
+    clean, drops = clean_specobj(all_sdss)
+    matches = []
+    for shard, shard_sdss, g_path, z_path in zip(
+        shards, per_shard, sdss_margins, object_shards, strict=True
+    ):
+        # The shard's spectra and its margin's (read once above; the margin for its ids only).
+        ids = np.concatenate(
+            [
+                shard_sdss["SPECOBJID"].to_numpy(),
+                pd.read_parquet(g_path, columns=["SPECOBJID"])["SPECOBJID"],
+            ]
+        )
+        sdss = clean[clean["SPECOBJID"].isin(ids)]
+        ztf = pd.read_parquet(z_path, columns=["objectid", "ra", "dec", "n_obs"])
+        if len(sdss) and len(ztf):
+            found = match_longest(sdss, ztf, settings["radius_arcsec"])
+            matches.append(found.assign(shard=shard, path=str(z_path)))
+    matched = resolve_matches(pd.concat(matches, ignore_index=True)) if matches else None
+    if matched is None or matched.empty:
+        raise ValueError("no SDSS spectrum matches a preprocessed ZTF light curve")
+    rows = []
+    for path, group in matched.groupby("path"):
+        table = pq.read_table(path, columns=SEQUENCE_COLUMNS)
+        ids = table.column("objectid").to_numpy()
+        take = np.flatnonzero(np.isin(ids, group["objectid"].to_numpy()))
+        rows.append(table.take(pa.array(take)))
+    seqs = pa.concat_tables(rows)
+    info = matched.set_index("objectid").loc[seqs.column("objectid").to_numpy()]
+    labels = info["CLASS"].map(SDSS_CLASSES).to_numpy()
+    split = grouped_split(
+        seqs.column("ra").to_numpy(),
+        seqs.column("dec").to_numpy(),
+        labels,
+        settings["split_fractions"],
+        settings["group_radius_arcsec"],
+        settings["seed"],
+    )
+    fold = stacking_folds(
+        seqs.column("ra").to_numpy(),
+        seqs.column("dec").to_numpy(),
+        labels,
+        split,
+        settings["stacking_folds"],
+        settings["group_radius_arcsec"],
+        settings["seed"],
+    )
+    out = seqs.append_column("specobjid", pa.array(info["SPECOBJID"].to_numpy()))
+    out = out.append_column("class", pa.array(info["CLASS"].to_numpy().astype(str)))
+    out = out.append_column("label", pa.array(labels.astype(np.int8)))
+    out = out.append_column("z", pa.array(info["Z"].to_numpy().astype(np.float64)))
+    out = out.append_column("split", pa.array(split))
+    out = out.append_column("fold", pa.array(fold.astype(np.int8)))
+    out = out.append_column("shard", pa.array(info["shard"].to_numpy().astype(str)))
+    order = np.argsort(out.column("objectid").to_numpy(), kind="stable")
+    out = out.take(pa.array(order))
+    frame = out.select(["class", "split"]).to_pandas()
+    summary = {
+        "sdss_rows": len(all_sdss),
+        "sdss_dropped": drops,
+        "sdss_clean": len(clean),
+        "matched": out.num_rows,
+        "unmatched": len(clean) - out.num_rows,
+        "by_split_and_class": {
+            s: g["class"].value_counts().to_dict() for s, g in frame.groupby("split")
+        },
+    }
+    return out, summary

@@ -1,0 +1,111 @@
+"""Configuration validation: defaults, and errors that name the key."""
+
+import pytest
+import yaml
+from conftest import REPO
+
+from qzo.config import SCHEMA_PATH, default_config, load_config, validate_config
+from qzo.config.document import documented_sections, render
+from qzo.errors import ConfigError
+
+
+def test_default_config_is_valid_and_gets_defaults():
+    cfg = load_config(REPO / "config" / "config.yaml")
+    assert cfg["simulation"]["n_sources"] == 30000
+    assert cfg["simulation"]["sdss_class_mix"] == {"galaxy": 0.47, "qso": 0.25, "star": 0.28}
+    assert cfg["simulation"]["limiting_mag_5sigma"]["g"] == 20.5
+
+
+def test_schema_in_config_dir_is_the_library_schema():
+    assert (REPO / "config" / "config.schema.yaml").resolve() == SCHEMA_PATH.resolve()
+
+
+def _leaf_keys(node: dict, defaults: object, prefix: str = ""):
+    """(dotted key, default) of every scalar or list key under a schema node ($refs resolved)."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    if "$ref" in node:
+        ref = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        node = {**ref, "properties": {**ref["properties"], **node.get("properties", {})}}
+    properties = node.get("properties", {})
+    if not properties:
+        yield prefix.rstrip("."), defaults
+    for name, sub in properties.items():
+        child = defaults.get(name) if isinstance(defaults, dict) else None
+        yield from _leaf_keys(sub, child, f"{prefix}{name}.")
+
+
+def test_readme_documents_every_key_with_the_schema_default():
+    """config/README.md's key tables are what the schema generates, and every key's row shows
+    the default that validation fills in."""
+    readme = (REPO / "config" / "README.md").read_text()
+    embedded = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    assert render(readme, embedded) == readme, (
+        "config/README.md is stale: run python -m qzo.config.document config/README.md"
+    )
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    defaults = default_config()
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[3].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `")
+    }
+    keys = list(_leaf_keys(schema, defaults))
+    assert len(keys) > 80
+    for key, default in keys:
+        assert key in rows, f"config/README.md does not document {key}"
+        shown = yaml.safe_dump(default, default_flow_style=True, sort_keys=False, width=10**4)
+        shown = shown.strip().removesuffix("...").strip()
+        assert rows[key].startswith(f"`{shown}`"), (key, rows[key], shown)
+    assert set(documented_sections(readme)) == {".", *schema["properties"]} - {
+        "results_dir",
+        "threads",
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"simulation": {"n_sources": "many"}},
+            "config key 'simulation.n_sources': 'many' is not of type 'integer'",
+        ),
+        ({"simulation": {"n_source": 5}}, "config key 'simulation.n_source': unknown key"),
+        ({"result_dir": "x"}, "config key 'result_dir': unknown key"),
+        (
+            {"simulation": {"regions": [{"ra": 10, "dec": 95, "radius": 1}]}},
+            "config key 'simulation.regions.0.dec'",
+        ),
+        ({"inputs": {"band": "u"}}, "config key 'inputs.band': 'u' is not one of"),
+        (
+            {"simulation": {"sdss_class_mix": {"galaxy": 0.5, "qso": 0.5, "star": 0.5}}},
+            "config key 'simulation.sdss_class_mix': fractions sum to 1.5",
+        ),
+        (
+            {"inputs": {"band": "r"}},
+            "config key 'inputs.band': 'r' is not among 'simulation.bands'",
+        ),
+        (
+            {"inputs": {"ztf_lightcurves": "/data/ztf/*.parquet"}},
+            "config key 'inputs.ztf_lightcurves': '/data/ztf/*.parquet' is outside",
+        ),
+        (
+            {"crossmatch": {"radius_arcsec": 6.0}},
+            "config key 'partition.margin_arcsec': must be at least crossmatch.radius_arcsec",
+        ),
+        (
+            {"xgb": {"experiments": [["ztf", "sdss"]]}},
+            "config key 'xgb.experiments.0.1': 'sdss' is not one of",
+        ),
+    ],
+)
+def test_bad_config_names_the_key(config, message):
+    with pytest.raises(ConfigError) as err:
+        validate_config(config)
+    assert message in str(err.value)
+
+
+def test_real_data_config_needs_no_simulation():
+    cfg = validate_config(
+        {"inputs": {"ztf_lightcurves": "/data/ztf/**/*.parquet"}, "simulation": {"enabled": False}}
+    )
+    assert cfg["inputs"]["band"] == "g"

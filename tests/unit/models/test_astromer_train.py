@@ -1,0 +1,113 @@
+"""Both training stages on small synthetic problems: masks, learning, early stop, resume."""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from qzo.config import StageSettings, default_config
+from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.train import (
+    Classifier,
+    finetune,
+    finetune_learning_rate,
+    pretrain,
+    pretraining_batch,
+)
+from qzo.models.astromer.windows import make_windows
+
+SMALL = {"num_layers": 1, "d_model": 32, "num_heads": 2, "dff": 16, "window": 40}
+
+
+def stage(**settings) -> StageSettings:
+    """A training stage: the schema's fine-tuning defaults with ``settings``."""
+    return StageSettings.from_config({**default_config()["astromer"]["finetune"], **settings})
+
+
+def toy(n, rng):
+    """Class 0: constant with noise; class 1: a slow sinusoid (2 mag). 20–40 epochs each."""
+    lengths = rng.integers(20, 41, n)
+    labels = rng.integers(0, 2, n)
+    t, m = [], []
+    for k, length in enumerate(lengths):
+        tt = np.sort(rng.uniform(0, 600, length))
+        amp = 2.0 * labels[k]
+        t.append(tt)
+        m.append(18 + amp * np.sin(tt / 40 + rng.uniform(0, 6)) + rng.normal(0, 0.03, length))
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    return make_windows(offsets, np.concatenate(t), np.concatenate(m), 40, single=True), labels
+
+
+def test_pretraining_masks_follow_the_fractions_and_are_redrawn():
+    win, _ = toy(400, np.random.default_rng(0))
+    a_inputs, target, weight = pretraining_batch(win, np.random.default_rng(1))
+    _, _, weight_b = pretraining_batch(win, np.random.default_rng(2))
+    real = win.mask[..., 0] == 0
+    chosen = weight[..., 0] > 0
+    assert not chosen[~real].any()
+    assert chosen[real].mean() == pytest.approx(0.5, abs=0.02)
+    hidden = a_inputs["mask"][..., 0] > win.mask[..., 0]
+    assert hidden[chosen].mean() == pytest.approx(0.6, abs=0.03)
+    assert (a_inputs["mags"][..., 0][hidden] == 0).all()
+    np.testing.assert_array_equal(target, win.mags)  # targets are the true magnitudes
+    assert (weight != weight_b).any()  # a new draw gives a new mask
+
+
+def test_finetune_learns_early_stops_and_logs(tmp_path):
+    keras.utils.set_random_seed(3)  # reproducible initial weights
+    rng = np.random.default_rng(3)
+    train, y_train = toy(300, rng)
+    val, y_val = toy(100, rng)
+    model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(32, 16))
+    settings = stage(epochs=12, batch_size=32, patience=4, seed=1)
+    summary = finetune(
+        model, train, y_train, val, y_val, settings, tmp_path / "ckpt", tmp_path / "log.csv"
+    )
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert len(rows) == summary["epochs_run"] >= 3
+    assert [float(r["learning_rate"]) for r in rows[:4]] == [1e-3, 1e-3, 1e-3, 5e-4]
+    assert summary["best_val_loss"] < 0.6  # chance is ln 2 = 0.69
+    pred = np.argmax(
+        np.asarray(model({"times": val.times, "mags": val.mags, "mask": val.mask})), axis=1
+    )
+    assert (pred == y_val).mean() > 0.7
+    assert finetune_learning_rate(9) == 1e-4
+
+
+def test_training_resumes_after_a_kill(tmp_path):
+    rng = np.random.default_rng(4)
+    train, y_train = toy(120, rng)
+    val, y_val = toy(40, rng)
+
+    def run(epochs, ckpt):
+        model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
+        settings = stage(epochs=epochs, batch_size=32, patience=100, seed=2)
+        return finetune(model, train, y_train, val, y_val, settings, ckpt, ckpt / "log.csv")
+
+    (tmp_path / "a").mkdir()
+    run(2, tmp_path / "a")  # "killed" after two epochs
+    resumed = run(4, tmp_path / "a")
+    rows = list(csv.DictReader(open(tmp_path / "a" / "log.csv")))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert resumed["epochs_run"] == 4
+
+
+def test_pretraining_reduces_the_reconstruction_error(tmp_path):
+    rng = np.random.default_rng(5)
+    train, _ = toy(200, rng)
+    val, _ = toy(60, rng)
+    encoder = AstromerEncoder(**SMALL).build_for_window()
+    summary = pretrain(
+        encoder,
+        train,
+        val,
+        stage(epochs=6, batch_size=32, patience=6),
+        tmp_path / "ckpt",
+        tmp_path / "log.csv",
+    )
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
+    assert summary["epochs_run"] == 6

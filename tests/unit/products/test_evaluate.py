@@ -1,0 +1,115 @@
+"""The evaluation tables on constructed predictions: Table 1's scores per cut, Table 4's counts
+over the sky, and the truth comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qzo.config import default_config
+from qzo.products.evaluate import SkyCounts, table1, table4, truth_table
+
+CFG = {**default_config()["evaluate"], **default_config()["catalog"]}
+
+
+def predictions(**columns) -> pd.DataFrame:
+    """Rows of the training-set predictions; a one-hot ``predicted`` class sets p_* and
+    p_WISE_*."""
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame(
+        {"n_obs": [150] * n, "mag_median": [18.0] * n, "snr_mean": [10.0] * n} | columns
+    )
+    onehot = np.eye(3)[frame.pop("predicted").to_numpy()]
+    for k, name in enumerate(("galaxy", "QSO", "star")):
+        frame[f"p_{name}"] = onehot[:, k] * 0.98 + 0.01
+        frame[f"p_WISE_{name}"] = onehot[:, k] * 0.98 + 0.01
+    frame["is_duplicate"] = frame.get("is_duplicate", False)
+    return frame
+
+
+def test_table1_scores_each_cut():
+    test = predictions(
+        **{"class": ["QSO", "QSO", "QSO", "GALAXY", "STAR", "QSO"]},
+        predicted=[1, 1, 0, 1, 2, 1],
+        n_obs=[150, 150, 150, 150, 50, 50],
+        snr_mean=[10, 10, 10, 10, 10, 2],
+    )
+    table = table1(test, CFG).set_index("cut")
+    none = table.loc["none"]
+    # 4 true QSOs, 4 predicted, 3 right: F1 = 2·3/(4+4); 4 of 6 classes right.
+    assert none["qso_f1"] == pytest.approx(0.75) and none["accuracy"] == pytest.approx(4 / 6)
+    assert none["fraction"] == 1.0 and none["n"] == 6
+    many = table.loc["n_obs>100"]  # the first four rows: QSO F1 2·2/(3+3), accuracy 2/4
+    assert many["n"] == 4 and many["qso_f1"] == pytest.approx(2 / 3)
+    assert many["accuracy"] == pytest.approx(0.5) and many["fraction"] == pytest.approx(4 / 6)
+    assert table.loc["SNR>5σ", "n"] == 5
+    assert table.loc["SNR>5σ and n_obs>100", "n"] == 4
+    assert table.loc["SNR>5σ or n_obs>100", "n"] == 5
+    assert list(table.index) == [
+        "none",
+        "g<n_obs/80+20.375",
+        "SNR>5σ or n_obs>100",
+        "n_obs>100",
+        "SNR>5σ",
+        "SNR>5σ and n_obs>100",
+    ]
+
+
+def sky_rows(ids, p_wise_qso, **columns) -> pd.DataFrame:
+    n = len(ids)
+    frame = pd.DataFrame(
+        {
+            "ID": ids,
+            "n_obs": [150] * n,
+            "mag_median": [18.0] * n,
+            "snr_mean": [10.0] * n,
+            "is_duplicate": [False] * n,
+            "p_galaxy": [0.5] * n,
+            "p_QSO": [0.4] * n,
+            "p_star": [0.1] * n,
+            "p_WISE_QSO": p_wise_qso,
+            "_healpix_29": [0] * n,
+        }
+        | columns
+    )
+    frame["p_WISE_galaxy"] = (1 - frame["p_WISE_QSO"]) * 0.9
+    frame["p_WISE_star"] = (1 - frame["p_WISE_QSO"]) * 0.1
+    return frame
+
+
+def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
+    truth = pd.Series(["qso", "qso", "star", "qso", "galaxy"], index=[1, 2, 3, 4, 5])
+    counts = SkyCounts(CFG, truth)
+    counts.add(sky_rows([1, 2, 3], [0.95, 0.6, 0.99], is_duplicate=[False, False, True]))
+    counts.add(sky_rows([4, 5], [0.85, 0.2], n_obs=[50, 50]))
+    table = table4(counts).set_index("cut")
+    # Non-duplicates: p = 0.95, 0.6 (n_obs 150) and 0.85, 0.2 (n_obs 50).
+    assert table.loc["none"].tolist() == [3, 3, 2, 1, 0, 0]
+    assert table.loc["n_obs>100"].tolist() == [2, 2, 1, 1, 0, 0]
+    assert list(table.columns) == [f"p_WISE_QSO>{t:g}" for t in CFG["thresholds"]]
+
+    # QZO: p_WISE_QSO > 0.9, not a duplicate, g < n_obs/80 + 20.375: only ID 1 (a QSO).
+    # ZTF_all_QSO: argmax QSO in either model: IDs 1, 2, 3 (WISE) and 4 (0.85).
+    test = pd.DataFrame(
+        {
+            "class": ["QSO", "STAR"],
+            "p_galaxy": [0.1, 0.1],
+            "p_QSO": [0.8, 0.1],
+            "p_star": [0.1, 0.8],
+            "p_WISE_galaxy": [0.02, 0.1],
+            "p_WISE_QSO": [0.95, 0.1],
+            "p_WISE_star": [0.03, 0.8],
+            "is_duplicate": [False, False],
+            "mag_median": [18.0, 18.0],
+            "n_obs": [100, 100],
+        }
+    )
+    rows = truth_table(counts, test, CFG).set_index("catalog")
+    qzo, everything = rows.loc["QZO"], rows.loc["ZTF_all_QSO"]
+    assert qzo["rows"] == 1 and qzo["true_purity"] == 1.0
+    # True QSOs among the non-duplicates: 1, 2, 4.
+    assert qzo["true_completeness"] == pytest.approx(1 / 3)
+    assert everything["rows"] == 4 and everything["true_purity"] == pytest.approx(3 / 4)
+    assert everything["true_completeness"] == 1.0
+    assert qzo["test_purity"] == 1.0 and qzo["test_completeness"] == 1.0

@@ -1,0 +1,214 @@
+"""The simulated sky: real formats, and the statistics SIMULATION.md promises."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import simulate_into, small_sky_config
+
+from qzo.io.ztf_files import build_inventory, read_lightcurves
+from qzo.io.ztf_format import ALL_COLUMNS, DRFileName, decode_objectid
+from qzo.simulate.ztf import magerr_model
+
+
+@pytest.fixture(scope="module")
+def sky(small_sky):
+    out, manifest = small_sky
+    files = [out / f for f in manifest["ztf_files"]]
+    truth = pd.read_parquet(out / "truth" / "sources.parquet")
+    objects = pd.read_parquet(out / "truth" / "objects.parquet")
+    return out, manifest, files, truth, objects
+
+
+@pytest.fixture(scope="module")
+def epochs(sky):
+    """All light curves flattened, with object index, objectid and source class per epoch."""
+    _, _, files, truth, objects = sky
+    lcs = [read_lightcurves(f) for f in files]
+    oid = np.concatenate([lc.objectid for lc in lcs])
+    n = np.concatenate([lc.n_epochs for lc in lcs])
+    src = objects.set_index("objectid").loc[oid, "source_id"].to_numpy()
+    return pd.DataFrame(
+        {
+            "obj": np.repeat(np.arange(len(oid)), n),
+            "objectid": np.repeat(oid, n),
+            "cls": np.repeat(
+                truth.set_index("source_id").loc[src, "class"].astype(str).to_numpy(), n
+            ),
+            "hmjd": np.concatenate([lc.hmjd for lc in lcs]),
+            "mag": np.concatenate([lc.mag for lc in lcs]),
+            "magerr": np.concatenate([lc.magerr for lc in lcs]),
+            "catflags": np.concatenate([lc.catflags for lc in lcs]),
+        }
+    )
+
+
+def test_files_pass_the_ingest_validation(sky):
+    _, manifest, files, _, objects = sky
+    inv = build_inventory(files, workers=2)
+    assert inv["n_objects"].sum() == manifest["n_objectids"] == len(objects)
+    assert inv["n_epochs"].sum() == manifest["n_epochs"] == objects["nepochs"].sum()
+    for path in files:
+        name = DRFileName.parse(path.name)
+        assert name is not None and name.dr == 20 and name.band == "g"
+        assert path.relative_to(sky[0] / "ztf").as_posix() == name.relpath
+        parts = decode_objectid(pq.read_table(path, columns=["objectid"]).column(0).to_numpy())
+        assert set(parts["fieldid"]) == {name.fieldid} and set(parts["rcid"]) == {name.rcid}
+        assert set(parts["filterid"]) == {1}
+
+
+def test_float32_hmjd_files_have_the_real_dr5_schema(tmp_path, ztf_sample):
+    simulate_into(tmp_path, small_sky_config(n_sources=200, hmjd_dtype="float32"))
+    path = next((tmp_path / "ztf").rglob("*.parquet"))
+    real = pq.read_schema(ztf_sample)
+    ours = pq.read_schema(path)
+    for name in ALL_COLUMNS:
+        assert ours.field(name).type == real.field(name).type, name
+
+
+def test_class_mix_and_plane_density(sky):
+    _, _, _, truth, _ = sky
+    frac = truth["class"].value_counts(normalize=True)
+    assert frac["star"] > frac["galaxy"] > frac["qso"]
+    assert 0.01 < frac["qso"] < 0.08
+    plane = truth["gal_b"].abs() < 10
+    # Stars per deg² in the plane cap (r = 0.6°) vs at high latitude (r = 1.2°).
+    area_plane, area_high = np.pi * 0.6**2, np.pi * 1.2**2
+    stars = truth["class"] == "star"
+    assert (stars & plane).sum() / area_plane > 3 * (stars & ~plane).sum() / area_high
+
+
+def test_snr_is_five_near_g_20_8(epochs):
+    good = epochs[epochs["catflags"] == 0]
+    per_obj = good.groupby("obj").agg(mag=("mag", "median"), err=("magerr", "mean"))
+    per_obj["snr"] = 1.0857 / per_obj["err"]
+    near = per_obj[(per_obj["mag"] > 20.7) & (per_obj["mag"] < 20.9)]
+    assert len(near) > 100
+    assert 4.5 < near["snr"].median() < 5.6
+    assert magerr_model(20.5, 20.5) == pytest.approx(1.0857 / 5, rel=0.02)
+
+
+def test_about_eight_percent_bad_epochs(epochs):
+    flags = epochs["catflags"].to_numpy()
+    bad = flags >= 32768
+    assert 0.065 < bad.mean() < 0.10
+    assert (flags == 65535).any()
+    harmless = flags[(flags > 0) & ~bad]
+    assert len(harmless) and set(np.unique(harmless)) <= {1, 2, 4, 16, 256, 512, 3, 5, 6}
+    assert np.isnan(epochs["mag"]).sum() < 0.001 * len(epochs)
+
+
+def test_epochs_inside_palomar_nights_and_time_range(epochs):
+    t = epochs["hmjd"].to_numpy()
+    assert t.min() >= 58194 - 0.01 and t.max() <= 60330 + 0.01
+    frac = t % 1
+    assert frac.min() > 0.12 and frac.max() < 0.53  # 03–13 UT, ± heliocentric correction
+    counts = epochs.groupby("obj").size()
+    assert counts.max() > 500 and (counts < 50).sum() > 0  # tens to hundreds of epochs
+
+
+def test_duplicates_are_close_pairs_with_split_epochs(sky):
+    _, _, files, truth, objects = sky
+    pos = pd.concat(
+        [pq.read_table(f, columns=["objectid", "objra", "objdec"]).to_pandas() for f in files]
+    ).set_index("objectid")
+    objects = objects.join(pos, on="objectid")
+    pairs = objects[objects.groupby("source_id")["objectid"].transform("size") == 2]
+    first = pairs[~pairs["is_secondary"]].set_index("source_id")
+    second = pairs[pairs["is_secondary"]].set_index("source_id").loc[first.index]
+    dra = (second["objra"] - first["objra"]) * np.cos(np.radians(first["objdec"]))
+    sep = np.hypot(dra, second["objdec"] - first["objdec"]) * 3600
+    assert sep.max() < 0.75 and 0.2 < sep.median() < 0.45
+    assert 0.15 < len(first) / len(truth) < 0.32
+    assert (second["nepochs"] < first["nepochs"]).mean() > 0.7
+    assert objects.groupby("source_id").size().max() == 2
+
+
+def test_qsos_vary_and_constant_stars_do_not(sky, epochs):
+    _, _, _, truth, objects = sky
+    good = epochs[(epochs["catflags"] == 0) & (epochs["mag"] < 19.5)]
+    stats = good.groupby("objectid").agg(
+        std=("mag", "std"), err=("magerr", "median"), n=("mag", "size")
+    )
+    stats = stats[stats["n"] >= 20]
+    var = objects.set_index("objectid")["source_id"].map(truth.set_index("source_id")["var_type"])
+    ratio = stats["std"] / stats["err"]
+    kind = var.loc[stats.index].astype(str)
+    assert ratio[kind == "drw"].median() > 2.0
+    assert 0.8 < ratio[kind == "constant"].median() < 1.4
+
+
+def test_wise_coverage_and_sdss_labels(sky):
+    out, _, _, truth, _ = sky
+    has_wise = truth["allwise_id"] >= 0
+    assert 0.33 < has_wise.mean() < 0.50
+    in_sdss = truth["n_sdss_spectra"] > 0
+    assert has_wise[in_sdss].mean() > 0.65 > has_wise.mean()
+    for cls in ("qso", "galaxy"):
+        assert (
+            has_wise[in_sdss & (truth["class"] == cls)].mean()
+            > has_wise[truth["class"] == cls].mean() - 0.05
+        )
+
+    sdss = pd.read_parquet(out / "sdss_specobj.parquet")
+    assert {"PLUG_RA", "PLUG_DEC", "CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING"} <= set(
+        sdss.columns
+    )
+    mix = sdss["CLASS"].value_counts(normalize=True)
+    assert mix["GALAXY"] == pytest.approx(0.47, abs=0.03)
+    assert mix["QSO"] == pytest.approx(0.25, abs=0.03)
+    assert mix["STAR"] == pytest.approx(0.28, abs=0.03)
+    assert 0.01 < (~sdss["ZWARNING"].isin([0, 16])).mean() < 0.06
+    assert (sdss["ZWARNING"] == 16).any()
+    assert sdss.duplicated(["PLUG_RA", "PLUG_DEC"]).sum() > 0  # exact positional repeats
+    # Labelled objects are brighter and at higher latitude than the population.
+    lab = truth[in_sdss]
+    assert lab["mag_g"].median() < truth["mag_g"].median() - 0.5
+    assert (lab["gal_b"].abs() > 30).mean() > (truth["gal_b"].abs() > 30).mean()
+
+
+def test_ancillary_catalog_columns(sky):
+    out = sky[0]
+    wise = pd.read_parquet(out / "allwise.parquet")
+    for col in ["ra", "dec", "ph_qual", "cc_flags"] + [
+        f"w{i}{k}" for i in range(1, 5) for k in ("mpro", "sigmpro")
+    ]:
+        assert col in wise.columns, col
+    upper = wise["ph_qual"].str[2] == "U"
+    assert upper.mean() > 0.3 and wise.loc[upper, "w3sigmpro"].isna().all()
+    ps1 = pd.read_parquet(out / "ps1.parquet")
+    assert (ps1["zMeanPSFMag"] == -999).any() and not ps1.filter(
+        like="MeanPSFMag"
+    ).isna().any().any()
+    gaia = pd.read_parquet(out / "gaia.parquet")
+    for col in (
+        "phot_g_mean_mag",
+        "phot_bp_mean_mag",
+        "phot_rp_mean_mag",
+        "phot_bp_rp_excess_factor",
+        "parallax",
+        "pmra",
+        "pmdec",
+    ):
+        assert col in gaia.columns
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_deterministic_for_a_seed_whatever_the_workers(tmp_path):
+    cfg = small_sky_config(n_sources=600)
+    simulate_into(tmp_path / "a", cfg, workers=1)
+    simulate_into(tmp_path / "b", cfg, workers=2)
+    a, b = _digest(tmp_path / "a"), _digest(tmp_path / "b")
+    assert a == b and len(a) > 5
+    simulate_into(tmp_path / "c", small_sky_config(n_sources=600, seed=12))
+    assert _digest(tmp_path / "c") != a

@@ -1,0 +1,133 @@
+"""The Astromer stages on a small training set: each stage's seed sets its weights (same seed,
+same weights; another seed, other weights), and every output is written."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from qzo.config import validate_config
+from qzo.stages.astromer import astromer_finetune, astromer_pretrain
+
+
+def training_set(path, n=60, seed=0):
+    """Light curves of two kinds (constant, slow sine) with the training set's columns."""
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, 2, n) * 2  # galaxy (0) or star (2)
+    mjd, mag = [], []
+    for k in range(n):
+        t = np.sort(58000 + rng.uniform(0, 600, rng.integers(20, 41)))
+        amp = 1.5 if label[k] == 2 else 0.0
+        mjd.append(t)
+        mag.append((18 + amp * np.sin(t / 40) + rng.normal(0, 0.03, len(t))).astype(np.float32))
+    split = np.array(["train", "val", "test"])[np.arange(n) % 5 % 3]
+    pq.write_table(
+        pa.table(
+            {
+                "objectid": pa.array(np.arange(n, dtype=np.int64) + 10**14),
+                "mjd": pa.array(mjd, pa.list_(pa.float64())),
+                "mag": pa.array(mag, pa.list_(pa.float32())),
+                "label": pa.array(label.astype(np.int8)),
+                "split": pa.array(split),
+                "fold": pa.array(np.where(split == "train", np.arange(n) % 2, -1).astype(np.int8)),
+            }
+        ),
+        path,
+    )
+    return path
+
+
+def settings(pretrain_seed=0, finetune_seed=0) -> dict:
+    return validate_config(
+        {
+            "astromer": {
+                "num_layers": 1,
+                "d_model": 16,
+                "num_heads": 2,
+                "dff": 16,
+                "window": 40,
+                "pretrain": {"epochs": 1, "seed": pretrain_seed},
+                "finetune": {"epochs": 1, "seed": finetune_seed},
+            }
+        }
+    )["astromer"]
+
+
+def pretrain(tmp_path, name, table, **seeds):
+    out = tmp_path / name
+    astromer_pretrain(
+        training_set=table,
+        settings=settings(**seeds),
+        checkpoints=out / "checkpoints",
+        weights_cache=out / "cache",
+        weights=out / "encoder.weights.h5",
+        summary=out / "summary.json",
+        metrics=out / "metrics.csv",
+    )
+    return out
+
+
+def encoder_weights(out) -> list[np.ndarray]:
+    from qzo.models.astromer.fitting import load_encoder
+
+    return load_encoder(out / "encoder.weights.h5", out / "summary.json").get_weights()
+
+
+def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_pretraining_seed_sets_the_encoder_weights(tmp_path):
+    table = training_set(tmp_path / "training_set.parquet")
+    a = pretrain(tmp_path, "a", table, pretrain_seed=0)
+    b = pretrain(tmp_path, "b", table, pretrain_seed=0)
+    c = pretrain(tmp_path, "c", table, pretrain_seed=1)
+    assert same(encoder_weights(a), encoder_weights(b))
+    assert not same(encoder_weights(a), encoder_weights(c))
+    summary = json.loads((a / "summary.json").read_text())
+    assert summary["epochs_run"] == 1 and summary["encoder"]["d_model"] == 16
+    rows = list(csv.DictReader(open(a / "metrics.csv")))
+    assert [int(r["epoch"]) for r in rows] == [1]
+
+
+def test_finetuning_seed_sets_the_classifier(tmp_path):
+    table = training_set(tmp_path / "training_set.parquet")
+    encoder = pretrain(tmp_path, "encoder", table)
+
+    def finetune(name, seed):
+        out = tmp_path / name
+        result = astromer_finetune(
+            training_set=table,
+            encoder_weights=encoder / "encoder.weights.h5",
+            encoder_summary=encoder / "summary.json",
+            settings=settings(finetune_seed=seed),
+            checkpoints=out / "checkpoints",
+            model_config=out / "model" / "config.json",
+            model_weights=out / "model" / "classifier.weights.h5",
+            predictions=out / "predictions.parquet",
+            metrics=out / "metrics.csv",
+            summary=out / "summary.json",
+        )
+        return result, pd.read_parquet(out / "predictions.parquet")
+
+    first, p0 = finetune("a", 0)
+    _, p0_again = finetune("b", 0)
+    _, p1 = finetune("c", 1)
+    assert len(p0) == 60 and list(p0.columns) == [
+        "objectid",
+        "p_lc_galaxy",
+        "p_lc_QSO",
+        "p_lc_star",
+    ]
+    pd.testing.assert_frame_equal(p0, p0_again)
+    assert not np.allclose(p0.filter(like="p_lc_").to_numpy(), p1.filter(like="p_lc_").to_numpy())
+    assert 0 <= first["test_accuracy"] <= 1
+    assert json.loads((tmp_path / "a" / "summary.json").read_text()) == first

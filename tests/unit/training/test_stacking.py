@@ -1,0 +1,50 @@
+"""The stacked light-curve probabilities XGBoost trains on: out of fold for the train split."""
+
+import pandas as pd
+import pytest
+
+from qzo.training.stacking import stacked_probabilities
+
+
+def test_stacking_uses_out_of_fold_probabilities_for_the_train_split():
+    labels = pd.DataFrame({"objectid": [1, 2, 3, 4], "split": ["train", "train", "val", "test"]})
+    full = pd.DataFrame(
+        {"objectid": [1, 2, 3, 4], "p_lc_galaxy": [0.9] * 4, "p_lc_QSO": 0.05, "p_lc_star": 0.05}
+    )
+    folds = [
+        pd.DataFrame({"objectid": [2], "p_lc_galaxy": [0.2], "p_lc_QSO": 0.7, "p_lc_star": 0.1}),
+        pd.DataFrame({"objectid": [1], "p_lc_galaxy": [0.3], "p_lc_QSO": 0.6, "p_lc_star": 0.1}),
+    ]
+    oof, inside = stacked_probabilities(labels, full, folds)
+    assert list(oof[:, 0]) == pytest.approx([0.3, 0.2, 0.9, 0.9])
+    assert list(inside[:, 0]) == pytest.approx([0.9] * 4)
+    with pytest.raises(AssertionError, match="cross-fitting folds hold 1 rows"):
+        stacked_probabilities(labels, full, folds[:1])
+
+
+def test_val_and_test_rows_get_the_full_classifier_and_gaps_fail():
+    labels = pd.DataFrame(
+        {"objectid": [7, 5, 9], "split": ["val", "train", "test"]}  # not in id order
+    )
+    full = pd.DataFrame(
+        {
+            "objectid": [9, 5, 7],
+            "p_lc_galaxy": [0.1, 0.2, 0.3],
+            "p_lc_QSO": [0.8, 0.7, 0.6],
+            "p_lc_star": [0.1, 0.1, 0.1],
+        }
+    )
+    fold = pd.DataFrame({"objectid": [5], "p_lc_galaxy": [0.5], "p_lc_QSO": 0.4, "p_lc_star": 0.1})
+    oof, inside = stacked_probabilities(labels, full, [fold])
+    # Rows in the training set's order; the train row out of fold, the others in-sample = full.
+    assert oof[:, 1].tolist() == pytest.approx([0.6, 0.4, 0.8])
+    assert inside[:, 1].tolist() == pytest.approx([0.6, 0.7, 0.8])
+    # A train row in two folds, or a fold row that is not in the train split, is refused.
+    with pytest.raises(AssertionError, match="2 rows"):
+        stacked_probabilities(labels, full, [fold, fold])
+    stray = fold.assign(objectid=7)
+    with pytest.raises(AssertionError, match="cross-fitting folds"):
+        stacked_probabilities(labels, full, [stray])
+    # A training object the full classifier did not score is refused.
+    with pytest.raises(AssertionError, match="1 training objects lack"):
+        stacked_probabilities(labels, full[full["objectid"] != 9], [fold])

@@ -1,0 +1,108 @@
+"""SDSS cleaning, SDSS × ZTF matching and the grouped, stratified split, on constructed rows."""
+
+import numpy as np
+import pandas as pd
+
+from qzo.simulate.sky import offset_positions
+from qzo.training.training_set import (
+    clean_specobj,
+    grouped_split,
+    match_longest,
+    resolve_matches,
+    stacking_folds,
+)
+
+
+def test_clean_specobj_counts_every_drop():
+    sdss = pd.DataFrame(
+        {
+            "SPECOBJID": [5, 1, 2, 3, 4, 6],
+            "PLUG_RA": [10.0, 10.0, 11.0, 12.0, 13.0, 14.0],
+            "PLUG_DEC": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            "CLASS": ["QSO", "QSO  ", "GALAXY", "STAR", "QSO", "UNKNOWN"],
+            "Z": [1.0, 1.0, 0.1, 0.0, 2.0, 0.0],
+            "ZWARNING": [0, 16, 0, 4, 0, 0],
+        }
+    )
+    ok, drops = clean_specobj(sdss)
+    assert drops == {"zwarning": 1, "unknown_class": 1, "positional_repeat": 1}
+    assert list(ok["SPECOBJID"]) == [1, 2, 4]  # the repeat keeps the smaller SPECOBJID
+    assert list(ok["CLASS"]) == ["QSO", "GALAXY", "QSO"]
+    assert len(ok) + sum(drops.values()) == len(sdss)
+
+
+def test_match_takes_the_longest_light_curve_within_one_arcsec():
+    ra, dec = offset_positions(
+        np.full(4, 150.0),
+        np.full(4, 20.0),
+        np.array([0.0, 0.4, 0.8, 1.5]),
+        np.radians([0, 90, 180, 270]),
+    )
+    ztf = pd.DataFrame(
+        {"objectid": [11, 12, 13, 14], "ra": ra, "dec": dec, "n_obs": [30, 80, 80, 500]}
+    )
+    sdss = pd.DataFrame(
+        {
+            "SPECOBJID": [1, 2],
+            "PLUG_RA": [150.0, 300.0],
+            "PLUG_DEC": [20.0, 0.0],
+            "CLASS": ["QSO", "STAR"],
+            "Z": [1.2, 0.0],
+        }
+    )
+    m = match_longest(sdss, ztf, 1.0)
+    assert list(m["SPECOBJID"]) == [1]
+    assert m["objectid"].iloc[0] == 12  # 14 is longer but 1.5″ away; 12 beats 13 on the tie
+
+
+def test_resolve_keeps_one_match_per_sdss_object_and_per_light_curve():
+    m = pd.DataFrame(
+        {
+            "SPECOBJID": [1, 1, 2, 3],
+            "objectid": [20, 21, 21, 30],
+            "n_obs": [50, 60, 60, 40],
+            "CLASS": ["QSO"] * 4,
+            "Z": [1.0] * 4,
+        }
+    )
+    r = resolve_matches(m)
+    assert list(r["SPECOBJID"]) == [1, 3] and list(r["objectid"]) == [21, 30]
+
+
+def labelled_sky_with_repeats(seed: int, n: int, every: int, sep_arcsec: float):
+    """n labelled sources, and a repeat of every ``every``-th one ``sep_arcsec`` away with the
+    same label: (ra, dec, labels, rows of the repeated sources); repeats follow row n."""
+    rng = np.random.default_rng(seed)
+    ra, dec = rng.uniform(100, 140, n), rng.uniform(0, 30, n)
+    rep = np.arange(0, n, every)
+    r2, d2 = offset_positions(ra[rep], dec[rep], np.full(len(rep), sep_arcsec), np.zeros(len(rep)))
+    labels = rng.integers(0, 3, n)
+    return (
+        np.concatenate([ra, r2]),
+        np.concatenate([dec, d2]),
+        np.concatenate([labels, labels[rep]]),
+        rep,
+    )
+
+
+def test_split_is_grouped_and_stratified():
+    n = 6000
+    ra, dec, labels, rep = labelled_sky_with_repeats(0, n, every=10, sep_arcsec=0.1)
+    split = grouped_split(ra, dec, labels)
+    assert (split[rep] == split[n:]).all()  # a source and its repeat share a split
+    for c in range(3):
+        frac = pd.Series(split[labels == c]).value_counts(normalize=True)
+        assert abs(frac["train"] - 0.8) < 0.03 and abs(frac["test"] - 0.1) < 0.02
+    assert np.array_equal(split, grouped_split(ra, dec, labels))  # deterministic
+
+
+def test_stacking_folds_cover_the_train_split_only_and_keep_groups_together():
+    n = 3000
+    ra, dec, labels, rep = labelled_sky_with_repeats(1, n, every=7, sep_arcsec=0.2)
+    split = grouped_split(ra, dec, labels)
+    fold = stacking_folds(ra, dec, labels, split, 4)
+    assert ((fold >= 0) == (split == "train")).all()
+    assert (fold[rep] == fold[n:]).all()
+    for c in range(3):
+        counts = np.bincount(fold[(labels == c) & (fold >= 0)], minlength=4)
+        assert counts.min() > 0.2 * counts.sum()  # ~ a quarter each

@@ -1,0 +1,374 @@
+"""The Snakemake workflow end to end on the tiny config, on the real fixture, and on bad input."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import hats
+import lsdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from conftest import DATA, REPO, TINY, catalog_files
+from conftest import run_workflow as snakemake
+from hats.io.validation import is_valid_catalog
+
+from qzo.io.catalog_files import catalog_columns
+from qzo.products.catalog import (
+    CATALOG_COLUMNS,
+    QZO_COLUMNS,
+    TRAIN_COLUMNS,
+    any_qso,
+    qzo_selection,
+)
+from qzo.testing.reference import duplicates_reference
+from qzo.testing.snakemake import snakemake_command
+
+pytestmark = pytest.mark.workflow
+FIXTURE_SAMPLE = DATA / "ztf_dr5_field202_rc61_sample.parquet"
+
+
+def write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_tiny_run_validates_every_simulated_object(tiny_run):
+    manifest = json.loads((tiny_run / "results/simulated/manifest.json").read_text())
+    summary = json.loads((tiny_run / "results/inputs/ztf_inventory.json").read_text())
+    assert summary["n_files"] == len(manifest["ztf_files"])
+    assert summary["n_objects"] == manifest["n_objectids"] > 1000
+    assert summary["n_epochs"] == manifest["n_epochs"]
+    for rule in ("simulate", "ztf_inventory"):
+        assert (tiny_run / "logs" / f"{rule}.log").stat().st_size > 0
+        assert (tiny_run / "benchmarks" / f"{rule}.tsv").exists()
+
+
+def test_shards_account_for_every_object(tiny_run):
+    inventory = json.loads((tiny_run / "results/inputs/ztf_inventory.json").read_text())
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == inventory["n_objects"]
+    assert acc["epochs_in"] == inventory["n_epochs"]
+    assert acc["objects_out"] + sum(acc["objects_dropped"].values()) == acc["objects_in"]
+    assert acc["epochs_dropped"]["catflags"] > 0 and acc["epochs_dropped"]["nan"] > 0
+    assert acc["n_shards"] > 10
+
+
+def _all_shards(root: Path) -> pd.DataFrame:
+    return pd.concat([pd.read_parquet(p) for p in sorted(root.rglob("Npix=*.parquet"))])
+
+
+def test_dedup_equals_all_sky_brute_force(tiny_run):
+    objects = _all_shards(tiny_run / "results/preprocess/dataset")
+    flags = _all_shards(tiny_run / "results/dedup/dataset").set_index("objectid")
+    assert len(flags) == len(objects) and flags.index.is_unique
+    ref = duplicates_reference(objects["ra"], objects["dec"], objects["n_obs"], objects["objectid"])
+    assert np.array_equal(flags.loc[objects["objectid"], "is_duplicate"].to_numpy(), ref)
+    assert ref.sum() > 50
+    # Every simulated duplicate pair that survived preprocessing has exactly one flagged member.
+    truth = pd.read_parquet(tiny_run / "results/simulated/truth/objects.parquet")
+    kept = truth[truth["objectid"].isin(objects["objectid"])]
+    pairs = kept[kept.groupby("source_id")["objectid"].transform("size") == 2]
+    per_source = flags.loc[pairs["objectid"], "is_duplicate"].groupby(pairs["source_id"].to_numpy())
+    assert len(pairs) > 20 and (per_source.sum() == 1).all()
+
+
+def test_hats_opens_the_shards_and_margins(tiny_run):
+    root = tiny_run / "results/hats"
+    main = hats.read_hats(root / "ztf_lc")
+    margin = hats.read_hats(root / "ztf_lc_margin")
+    assert type(margin).__name__ == "MarginCatalog"
+    assert main.get_healpix_pixels() == margin.get_healpix_pixels()
+    assert len(main.get_healpix_pixels()) > 10
+    assert margin.catalog_info.margin_threshold == 5.0
+    for path in (
+        root / "ztf_lc",
+        root / "ztf_lc_margin",
+        root / "catalogs/allwise/allwise",
+        root / "catalogs/allwise/allwise_margin",
+        root / "catalogs/sdss/sdss",
+    ):
+        assert is_valid_catalog(path, strict=True), path
+    acc = json.loads((root / "catalogs/allwise/accounting.json").read_text())
+    assert acc["rows_out"] + acc["rows_outside_shards"] == acc["rows_in"]
+
+
+def test_rerun_one_shard_by_naming_its_file(tiny_run):
+    shard = sorted((tiny_run / "results/preprocess/dataset").rglob("Npix=*.parquet"))[3]
+    before = shard.read_bytes()
+    shard.unlink()
+    proc = snakemake(tiny_run, str(shard.relative_to(tiny_run)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert shard.read_bytes() == before  # byte-identical
+    out = proc.stdout + proc.stderr
+    assert "rule shard:" in out and "rule simulate:" not in out
+
+
+def test_training_set_and_predictions_add_up(tiny_run):
+    labels = json.loads((tiny_run / "results/labels/summary.json").read_text())
+    assert labels["sdss_rows"] == labels["sdss_clean"] + sum(labels["sdss_dropped"].values())
+    assert labels["matched"] + labels["unmatched"] == labels["sdss_clean"]
+    assert (
+        labels["sdss_dropped"]["zwarning"] > 0 and labels["sdss_dropped"]["positional_repeat"] > 0
+    )
+    table = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert len(table) == labels["matched"] and table["objectid"].is_unique
+    assert set(table["split"]) == {"train", "val", "test"}
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    done = json.loads((tiny_run / "results/astromer/predictions/done.json").read_text())
+    assert done["objects"] == acc["objects_out"]
+    preds = pd.concat(
+        [
+            pd.read_parquet(p)
+            for p in sorted((tiny_run / "results/astromer/predictions").glob("group*.parquet"))
+        ]
+    )
+    np.testing.assert_allclose(
+        preds[["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]].sum(axis=1), 1.0, rtol=1e-5
+    )
+    metrics = (tiny_run / "results/astromer/finetune/metrics.csv").read_text().splitlines()
+    assert metrics[0].startswith("epoch,train_loss,val_loss") and len(metrics) == 2
+
+
+def test_features_equal_an_all_sky_match(tiny_run):
+    """Each object's AllWISE features come from its nearest AllWISE source within 1″ over the
+    whole sky (upper limits missing), found through the shard and its margin."""
+    features = _all_shards(tiny_run / "results/features/dataset").reset_index(drop=True)
+    wise = pd.read_parquet(tiny_run / "results/simulated/allwise.parquet")
+    idx, sep, _ = SkyCoord(
+        features["ra"].to_numpy() * u.deg, features["dec"].to_numpy() * u.deg
+    ).match_to_catalog_sky(SkyCoord(wise["ra"].to_numpy() * u.deg, wise["dec"].to_numpy() * u.deg))
+    near = sep.arcsec <= 1.0
+    w1 = np.where(near, wise["w1mpro"].to_numpy()[idx], np.nan)
+    w1 = np.where(near & (wise["ph_qual"].str[0].to_numpy()[idx] == "U"), np.nan, w1)
+    np.testing.assert_array_equal(features["wise_w1"].to_numpy(), w1)
+    assert features["wise_sep_arcsec"].notna().sum() == near.sum() > 100
+    # (Counterparts across shard borders: tests/unit/lightcurves/test_crossmatch.py.)
+
+
+def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
+    acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    summary = json.loads((tiny_run / "results/catalog/summary.json").read_text())
+    assert summary["objects"] == acc["objects_out"]
+    full = lsdb.open_catalog(tiny_run / "results/catalog/hats/qzo_objects").compute()
+    objects = _all_shards(tiny_run / "results/preprocess/dataset")
+    assert len(full) == acc["objects_out"] and full["ID"].is_unique
+    assert set(full["ID"]) == set(objects["objectid"])
+    cuts = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
+    all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
+    assert list(all_qso.columns) == CATALOG_COLUMNS
+    assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
+    qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
+    assert list(qzo.columns) == QZO_COLUMNS and len(qzo) == summary["QZO"]
+    assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, cuts), "ID"])
+    assert (qzo["p_WISE_QSO"] > 0.9).all()
+    assert (qzo["mag_median"] < qzo["n_obs"] / 80 + 20.375).all()
+    assert not full.set_index("ID").loc[qzo["ID"], "is_duplicate"].any()
+    # Redshifts exactly where an AllWISE counterpart exists.
+    assert (full["redshift"].notna() == full["wise_sep_arcsec"].notna()).all()
+    train = pd.read_csv(tiny_run / "results/catalog/train.csv")
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert list(train.columns) == TRAIN_COLUMNS and len(train) == len(labels)
+    assert pd.read_parquet(tiny_run / "results/catalog/QZO.parquet")["ID"].tolist() == list(
+        qzo["ID"]
+    )
+
+
+def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
+    out = tiny_run / "results/evaluate"
+    table1 = pd.read_csv(out / "table1.csv")
+    assert len(table1) == 6 and table1.loc[0, "fraction"] == 1.0
+    assert np.isfinite(table1["accuracy"]).all()
+    table3 = pd.read_csv(out / "table3.csv")
+    assert list(table3["features"]) == ["ZTF", "ZTF + WISE", "ZTF + PS + WISE + GAIA"]
+    assert table3["accuracy"].between(0, 1).all()
+    table4 = pd.read_csv(out / "table4.csv").set_index("cut")
+    assert (np.diff(table4.to_numpy(), axis=1) <= 0).all() and table4.iloc[0, 0] > 0
+    stacking = pd.read_csv(out / "stacking.csv")
+    assert set(stacking["light_curve_probabilities"]) == {"out-of-fold", "in-sample"}
+    truth = pd.read_csv(out / "truth.csv").set_index("catalog")
+    assert truth.loc["ZTF_all_QSO", "rows"] == len(
+        pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
+    )
+    # The tiny model is barely trained, so QZO may be empty (purity NaN); ZTF_all_QSO is not.
+    all_qso = truth.loc["ZTF_all_QSO"]
+    assert 0 < all_qso["true_purity"] <= 1 and 0 < all_qso["true_completeness"] <= 1
+    assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
+    for name in ("table1", "table3", "table4", "stacking", "truth"):
+        assert (out / f"{name}.md").read_text().count("|") > 10
+    for fig in ("fig3", "fig7", "fig8", "fig9", "skymap"):
+        assert (out / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_holds_the_tables_and_figures(tiny_run):
+    proc = snakemake(tiny_run, "--report", "report.html")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (tiny_run / "report.html").read_text()
+    assert "fig3.png" in html and "table1.csv" in html
+
+
+def test_rerun_has_nothing_to_do(tiny_run):
+    proc = snakemake(tiny_run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_job_killed_mid_write_is_remade_by_rerun_incomplete(tiny_run, tmp_path):
+    """Kill the run (Snakemake and its job) while the catalog job writes; the partial output it
+    leaves is not trusted, and --rerun-incomplete reaches byte-identical catalogs."""
+    work = tmp_path / "work"
+    shutil.copytree(tiny_run, work, symlinks=True)
+    reference = catalog_files(tiny_run)
+    shutil.rmtree(work / "results/catalog")
+    job_log = work / "logs/catalog.log"
+    job_log.unlink()
+    cmd, env = snakemake_command(REPO / "Snakefile", work, TINY)
+    run = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not job_log.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job_log.exists(), "the catalog job never started"
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    # What a writer killed half-way leaves behind (atomic writes leave nothing, other tools do).
+    partial = work / "results/catalog/ZTF_all_QSO.csv"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(reference["ZTF_all_QSO.csv"][: len(reference["ZTF_all_QSO.csv"]) // 2])
+
+    refused = snakemake(work, "-n")
+    assert refused.returncode != 0
+    assert "incomplete" in refused.stdout + refused.stderr
+    assert "ZTF_all_QSO.csv" in refused.stdout + refused.stderr
+
+    # A hard kill leaves Snakemake's lock behind too: remove it, as the README says, then resume.
+    assert snakemake(work, "--unlock").returncode == 0
+    resumed = snakemake(work, "--rerun-incomplete")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "rule catalog:" in resumed.stdout + resumed.stderr
+    assert catalog_files(work) == reference
+
+
+def test_dry_run_shows_the_dag(tmp_path):
+    proc = snakemake(tmp_path, "-n")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    for rule in ("simulate", "ztf_inventory", "all"):
+        assert f"rule {rule}:" in out or f"localrule {rule}:" in out
+    graph = snakemake(tmp_path, "--rulegraph")
+    assert "simulate" in graph.stdout and "ztf_inventory" in graph.stdout
+
+
+def test_unknown_config_key_stops_the_run(tmp_path):
+    cfg = write_config(tmp_path / "bad.yaml", {"simulation": {"n_source": 10}})
+    proc = snakemake(tmp_path, "-n", configfile=cfg)
+    assert proc.returncode != 0
+    assert "config key 'simulation.n_source': unknown key" in proc.stdout + proc.stderr
+
+
+def real_data_config(tmp_path, lightcurves, **extra) -> Path:
+    """A config for real (non-simulated) inputs, with small catalogs made beside them: one
+    source on every ZTF object, with the columns each catalog needs (values made up)."""
+    table = pq.read_table(FIXTURE_SAMPLE, columns=["objra", "objdec"])
+    n = table.num_rows
+    catalogs = {}
+    for name in ("allwise", "ps1", "gaia", "sdss"):
+        columns = {
+            "RA": table.column(0).cast(pa.float64()),
+            "DEC": table.column(1).cast(pa.float64()),
+        }
+        for col in catalog_columns(name):
+            columns[col] = np.full(n, 15.0)
+        if name == "allwise":
+            columns["ph_qual"] = np.full(n, "AABU")
+        if name == "sdss":
+            columns |= {"SPECOBJID": np.arange(n), "CLASS": np.full(n, "QSO"), "ZWARNING": 0}
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table(pd.DataFrame(columns)), path)
+        catalogs[name] = {"path": str(path), "ra": "RA", "dec": "DEC"}
+    return write_config(
+        tmp_path / "real.yaml",
+        {
+            "inputs": {"ztf_lightcurves": lightcurves},
+            "catalogs": catalogs,
+            "simulation": {"enabled": False},
+            **extra,
+        },
+    )
+
+
+def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):
+    cfg = real_data_config(tmp_path, str(ztf_sample), partition={"max_rows_per_shard": 100})
+    # Real catalogs and spectra are not at hand: run the stages up to the preprocessing summary.
+    proc = snakemake(
+        tmp_path,
+        "results/preprocess/summary.json",
+        "results/hats/ztf_lc/properties",
+        configfile=cfg,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "results/inputs/ztf_inventory.json").read_text())
+    assert summary["n_objects"] == 655 and summary["n_files"] == 1
+    assert not (tmp_path / "results/simulated").exists()
+    acc = json.loads((tmp_path / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == 655
+    assert acc["objects_out"] + sum(acc["objects_dropped"].values()) == 655
+    assert acc["epochs_in"] == pq.read_table(ztf_sample).column("nepochs").to_numpy().sum()
+    assert acc["n_shards"] > 1
+    assert hats.read_hats(tmp_path / "results/hats/ztf_lc").catalog_info.total_rows == 655
+    # Every kept object found its counterpart in each catalog; W4 (ph_qual U) is missing.
+    features = _all_shards(tmp_path / "results/features/dataset")
+    assert len(features) == acc["objects_out"]
+    assert acc["crossmatch"] == {
+        "objects": len(features),
+        **{f"{c}_matched": len(features) for c in ("allwise", "ps1", "gaia")},
+    }
+    assert (features["wise_w1_w3"] == 0).all() and features["wise_w4"].isna().all()
+
+
+def test_corrupt_input_fails_naming_file_and_rule(tmp_path, ztf_sample):
+    data = tmp_path / "dr"
+    data.mkdir()
+    (data / "ztf_000202_zg_c16_q2_dr5.parquet").write_bytes(ztf_sample.read_bytes())
+    corrupt = data / "ztf_000203_zg_c01_q1_dr5.parquet"
+    corrupt.write_bytes(ztf_sample.read_bytes()[:5000])
+    proc = snakemake(tmp_path, configfile=real_data_config(tmp_path, str(data / "*.parquet")))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"rule ztf_inventory: file {corrupt}: not a readable Parquet file" in out
+    assert not (tmp_path / "results/inputs/ztf_inventory.parquet").exists()
+
+
+def test_corrupt_file_fails_its_shards_alone(tmp_path):
+    """A file that goes bad after validation fails its own batch and shards; the rest finish."""
+    work = tmp_path / "w"
+    assert snakemake(work, "--until", "partition_plan").returncode == 0
+    plan = json.loads((work / "results/partition/plan.json").read_text())
+    bad = Path(plan["batches"][0][0])
+    bad = bad if bad.is_absolute() else work / bad
+    bad.write_bytes(b"PAR1 this is not parquet")
+    proc = snakemake(work, "--keep-going")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"rule partition_split: file {bad.relative_to(work)}: not a readable Parquet file" in out
+    touched = {plan["shards"][i] for i in plan["batch_shards"][0]}
+    done = {s for s in plan["shards"] if (work / f"results/dedup/dataset/{s}.parquet").exists()}
+    assert done == set(plan["shards"]) - touched and len(done) > 0
+
+
+def test_slurm_profile_dry_run(tmp_path):
+    proc = snakemake(tmp_path, "-n", "--profile", str(REPO / "profiles" / "slurm"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "simulate" in proc.stdout + proc.stderr
