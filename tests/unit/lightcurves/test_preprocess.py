@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import preprocess_settings
 
-from qzo.arrays.segments import offsets_from_counts, segment_median
+from qzo.arrays.segments import offsets_from_counts
 from qzo.io.ztf_files import LightCurves, read_lightcurves
 from qzo.lightcurves.preprocess import night_index, preprocess
 from qzo.testing.reference import preprocess_reference
@@ -128,8 +128,3 @@ def test_at_most_200_nights_random_but_reproducible():
     again = preprocess(make_lc(curves[::-1], objectids=[13, 12, 11]), preprocess_settings())
     np.testing.assert_array_equal(again.mjd[: again.offsets[1]], third)  # depends on objectid only
     assert out.objects["n_obs"].iloc[0] == 350  # n_obs counts every night
-
-
-def test_segment_median_handles_even_odd_and_empty():
-    values = np.array([3.0, 1.0, 2.0, 10.0, 4.0])
-    np.testing.assert_allclose(segment_median(values, np.array([0, 3, 3, 5])), [2.0, np.nan, 7.0])
