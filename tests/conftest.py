@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from qzo.config import PreprocessSettings, default_config, load_config
@@ -97,3 +98,25 @@ def pole_and_seam_sky(rng, n=60000):
     dec2 = np.clip(dec[pick] + sep * np.cos(pa), -89.99999, 89.99999)
     ra2 = (ra[pick] + sep * np.sin(pa) / np.cos(np.radians(dec[pick]))) % 360
     return np.concatenate([ra, ra2]), np.concatenate([dec, dec2])
+
+
+#: The QZO cuts of the default configuration.
+CUTS = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
+
+
+def catalog_rows(**columns) -> pd.DataFrame:
+    """Rows with the catalog's probability, duplicate, magnitude and n_obs columns: a QSO by
+    both models unless ``columns`` say otherwise."""
+    n = len(next(iter(columns.values())))
+    base = {
+        "p_galaxy": [0.1] * n,
+        "p_QSO": [0.8] * n,
+        "p_star": [0.1] * n,
+        "p_WISE_galaxy": [0.05] * n,
+        "p_WISE_QSO": [0.95] * n,
+        "p_WISE_star": [0.0] * n,
+        "is_duplicate": [False] * n,
+        "mag_median": [19.0] * n,
+        "n_obs": [100] * n,
+    }
+    return pd.DataFrame(base | columns)

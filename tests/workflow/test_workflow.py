@@ -18,7 +18,7 @@ import pytest
 import yaml
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from conftest import DATA, REPO, TINY, catalog_files
+from conftest import CUTS, DATA, REPO, TINY, catalog_files
 from conftest import run_workflow as snakemake
 from hats.io.validation import is_valid_catalog
 
@@ -163,13 +163,12 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     objects = _all_shards(tiny_run / "results/preprocess/dataset")
     assert len(full) == acc["objects_out"] and full["ID"].is_unique
     assert set(full["ID"]) == set(objects["objectid"])
-    cuts = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
     all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
     assert list(all_qso.columns) == CATALOG_COLUMNS
     assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
     qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
     assert list(qzo.columns) == QZO_COLUMNS and len(qzo) == summary["QZO"]
-    assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, cuts), "ID"])
+    assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, CUTS), "ID"])
     assert (qzo["p_WISE_QSO"] > 0.9).all()
     assert (qzo["mag_median"] < qzo["n_obs"] / 80 + 20.375).all()
     assert not full.set_index("ID").loc[qzo["ID"], "is_duplicate"].any()

@@ -1,33 +1,15 @@
 """Catalog columns, cuts and the position format, on constructed rows."""
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+from conftest import CUTS, catalog_rows
 
 from qzo.products.catalog import any_qso, csv_table, qzo_selection, shortest_positions
-
-CUTS = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
-
-
-def rows(**columns) -> pd.DataFrame:
-    n = len(next(iter(columns.values())))
-    base = {
-        "p_galaxy": [0.1] * n,
-        "p_QSO": [0.8] * n,
-        "p_star": [0.1] * n,
-        "p_WISE_galaxy": [0.05] * n,
-        "p_WISE_QSO": [0.95] * n,
-        "p_WISE_star": [0.0] * n,
-        "is_duplicate": [False] * n,
-        "mag_median": [19.0] * n,
-        "n_obs": [100] * n,
-    }
-    return pd.DataFrame(base | columns)
 
 
 def test_qzo_cuts_on_constructed_rows():
     # n_obs 80 → the magnitude limit is 21.375; p_WISE_QSO must exceed 0.9 strictly.
-    frame = rows(
+    frame = catalog_rows(
         p_WISE_QSO=[0.95, 0.9, 0.95, 0.95, 0.95],
         is_duplicate=[False, False, True, False, False],
         mag_median=[21.3, 19.0, 19.0, 21.375, 21.4],
@@ -37,7 +19,7 @@ def test_qzo_cuts_on_constructed_rows():
 
 
 def test_any_qso_takes_either_model():
-    frame = rows(
+    frame = catalog_rows(
         p_QSO=[0.6, 0.2, 0.2],
         p_galaxy=[0.2, 0.7, 0.7],
         p_WISE_QSO=[0.1, 0.6, 0.1],

@@ -8,33 +8,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.csv as pacsv
 import pytest
-from conftest import REPO
+from conftest import CUTS, REPO, catalog_rows
 
 from qzo.products.catalog import CATALOG_COLUMNS, EXTRA_COLUMNS, QZO_COLUMNS, TRAIN_COLUMNS
 from qzo.sky.healpix import ShardSet, healpix_29
 from qzo.stages.catalog import catalog
 
-CUTS = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
-
-
-def rows(**columns) -> pd.DataFrame:
-    n = len(next(iter(columns.values())))
-    base = {
-        "p_galaxy": [0.1] * n,
-        "p_QSO": [0.8] * n,
-        "p_star": [0.1] * n,
-        "p_WISE_galaxy": [0.05] * n,
-        "p_WISE_QSO": [0.95] * n,
-        "p_WISE_star": [0.0] * n,
-        "is_duplicate": [False] * n,
-        "mag_median": [19.0] * n,
-        "n_obs": [100] * n,
-    }
-    return pd.DataFrame(base | columns)
-
 
 def _group(path, shard, ids, ra, dec, **over):
-    frame = rows(**over) if over else rows(mag_median=[19.0] * len(ids))
+    frame = catalog_rows(**over) if over else catalog_rows(mag_median=[19.0] * len(ids))
     frame = frame.iloc[: len(ids)].reset_index(drop=True)
     frame["ID"], frame["ra"], frame["dec"] = ids, ra, dec
     frame["redshift"] = np.float32(1.5)
@@ -74,7 +56,7 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert shards.lookup(g1["_healpix_29"].to_numpy()).tolist() == [1]
     (tmp_path / "summary.json").write_text(json.dumps({"objects_out": 3}))
     (tmp_path / "plan.json").write_text(json.dumps({"shards": shards.names}))
-    training = rows(mag_median=[18.0]).assign(
+    training = catalog_rows(mag_median=[18.0]).assign(
         ra=1.0, dec=2.0, redshift=np.nan, z=1.2, **{"class": "QSO"}, split="test"
     )
     training.to_parquet(tmp_path / "train_in.parquet")
