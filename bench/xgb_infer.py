@@ -133,7 +133,7 @@ def main() -> list[dict]:
         for x in ("csv", "parquet")
     }
     out |= {"hats": work / "out" / "hats", "summary": work / "out" / "summary.json"}
-    cuts = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
+    cuts = default_config()["catalog"]
     t0 = time.perf_counter()
     counts = catalog(
         groups=groups,

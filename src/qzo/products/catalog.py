@@ -139,9 +139,10 @@ def shortest_positions(values: np.ndarray) -> pa.Array:
     values = np.asarray(values, np.float64)
     as32 = values.astype(np.float32)
     exact = as32.astype(np.float64) == values
-    text32 = pa.array(as32).cast(pa.string())
-    text64 = pa.array(values).cast(pa.string())
-    return pc.if_else(pa.array(exact), text32, text64)
+    text = pa.array(as32).cast(pa.string())
+    if exact.all():  # ZTF positions: no float64 text needed
+        return text
+    return pc.if_else(pa.array(exact), text, pa.array(values).cast(pa.string()))
 
 
 #: Catalog columns written to CSV in their shortest float32 form where they are float32 values.
