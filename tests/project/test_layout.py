@@ -97,7 +97,8 @@ def tracked_files() -> list[str]:
 
 
 def test_nothing_refers_to_a_folder_outside_the_repository():
-    pattern = re.compile(r"\.\./shared|shared/fixtures|(?<![\w/])shared/(?!lib)")
+    name = "sha" + "red"  # spelled so that this file does not match itself
+    pattern = re.compile(rf"\.\./{name}|{name}/fixtures|(?<![\w/]){name}/")
     found = []
     for name in tracked_files():
         path = REPO / name
