@@ -7,9 +7,9 @@ rule shard:
     took Snakemake ~105 s to plan; one job per shard keeps dry runs and the scheduler light.
     """
     input:
-        batches=get_shard_batches,
         # Stands for the partitioned catalogs whose shard files params.catalog_shards names.
-        catalogs=results("hats/catalogs/summary.json"),
+        results("hats/catalogs/summary.json"),
+        batches=get_shard_batches,
     output:
         lightcurves=results("hats/ztf_lc/dataset/{shard}.parquet"),
         lightcurves_margin=results("hats/ztf_lc_margin/dataset/{shard}.parquet"),

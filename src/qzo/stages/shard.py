@@ -29,7 +29,6 @@ def shard(
     shard: str,
     plan: StrPath,
     batches: Sequence[StrPath],
-    catalogs: StrPath,
     catalog_shards: Mapping[str, Sequence[StrPath]],
     catalog_specs: Mapping[str, Mapping],
     preprocessing: dict,
@@ -46,7 +45,7 @@ def shard(
     """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch.
 
     Reads the plan, the shard's pieces in ``batches`` and, for each external catalog, its shard
-    and margin files (``catalog_shards``, partitioned before ``catalogs`` was written). Writes the
+    and margin files (``catalog_shards``; ``catalog_specs`` are the catalogs' config). Writes the
     shard's light curves and margin (HATS), its preprocessed objects (and the margin's, for
     dedup across the border), duplicate flags, feature table, and last its ``accounting``.
     """
