@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import healpy as hp
 import numpy as np
@@ -123,12 +125,14 @@ def split_table(
     file_index: int,
     source: StrPath,
     outside: str = "error",
+    pieces: dict[str, Counter] | None = None,
 ) -> dict:
     """Write ``table``'s rows as pieces per shard (``main/``) and margin copies (``margin/``).
 
     Rows outside every shard raise (``outside="error"``) or are dropped and counted
     (``outside="drop"``, for external catalogs that extend beyond the ZTF footprint); they may
-    still enter the margin of a shard they border.
+    still enter the margin of a shard they border. ``pieces`` (``main`` and ``margin``
+    counters), when given, tallies the rows written per shard index.
     """
     ra, dec = table.column(ra_col).to_numpy(), table.column(dec_col).to_numpy()
     hp29 = healpix_29(ra, dec)
@@ -143,27 +147,45 @@ def split_table(
             column=ra_col,
         )
     inside = np.flatnonzero(own >= 0)
-    _write_pieces(table.take(pa.array(inside)), own[inside], out_dir / "main", file_index)
     rows, targets = margin_targets(hp29, own, shards, margin_arcsec)
-    _write_pieces(table.take(pa.array(rows)), targets, out_dir / "margin", file_index)
+    for kind, take, shard_idx in (("main", inside, own[inside]), ("margin", rows, targets)):
+        _write_pieces(table.take(pa.array(take)), shard_idx, out_dir / kind, file_index)
+        if pieces is not None:
+            pieces[kind].update(dict(zip(*np.unique(shard_idx, return_counts=True), strict=True)))
     return {"rows_in": table.num_rows, "rows_outside_shards": n_out, "margin_rows": len(rows)}
 
 
 def split_batch(
     files: Sequence[StrPath], shards: ShardSet, margin_arcsec: float, out_dir: StrPath
 ) -> dict:
-    """Split a batch of ZTF light-curve files (validated on reading) into shard pieces."""
+    """Split a batch of ZTF light-curve files (validated on reading) into shard pieces; return
+    the row totals and, under ``pieces``, the rows written per shard index (``main`` and
+    ``margin``), which the shard jobs check what they read against."""
     out = Path(out_dir)
-    totals: dict[str, int] = {}
+    totals: dict[str, Any] = {}
+    pieces: dict[str, Counter] = {"main": Counter(), "margin": Counter()}
     for fi, path in enumerate(files):
         counts = split_table(
-            read_lightcurve_file(path), "objra", "objdec", shards, margin_arcsec, out, fi, path
+            read_lightcurve_file(path),
+            "objra",
+            "objdec",
+            shards,
+            margin_arcsec,
+            out,
+            fi,
+            path,
+            pieces=pieces,
         )
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
     (out / "main").mkdir(parents=True, exist_ok=True)
     (out / "margin").mkdir(parents=True, exist_ok=True)
+    totals["pieces"] = {kind: {str(k): int(v) for k, v in c.items()} for kind, c in pieces.items()}
     return totals
+
+
+#: The record of what a batch holds, written last into its folder by ``partition_split``.
+BATCH_COUNTS = "counts.json"
 
 
 def _write_pieces(table: pa.Table, shard_idx: np.ndarray, out: Path, file_index: int) -> None:
@@ -217,13 +239,32 @@ def reduce_shard(
 def reduce_planned_shard(
     plan: dict, shard: str, batch_dirs: Sequence[StrPath], shard_path: StrPath, margin_path: StrPath
 ) -> dict:
-    """:func:`reduce_shard` for a shard of ``plan``; its row count must equal the plan's."""
+    """:func:`reduce_shard` for a shard of ``plan``. Its rows must be the plan's, and its rows
+    and margin rows what the batches' ``counts.json`` say they hold for it: a batch folder left
+    incomplete (or altered) is named rather than reduced into a short shard."""
     index = plan["shards"].index(shard)
+    expected = {"main": 0, "margin": 0}
+    for d in batch_dirs:
+        path = Path(d) / BATCH_COUNTS
+        try:
+            pieces = json.loads(path.read_text())["pieces"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputDataError(
+                path, f"no valid batch record: rerun its partition_split ({exc})"
+            ) from None
+        for kind in expected:
+            expected[kind] += pieces[kind].get(str(index), 0)
     counts = reduce_shard(index, batch_dirs, shard_path, margin_path)
     if counts["main_rows"] != plan["shard_rows"][index]:
         raise AssertionError(
             f"shard {shard}: {counts['main_rows']} rows, plan says {plan['shard_rows'][index]}"
         )
+    for kind in expected:
+        if counts[f"{kind}_rows"] != expected[kind]:
+            raise AssertionError(
+                f"shard {shard}: {counts[f'{kind}_rows']} {kind} rows in the pieces of "
+                f"{[str(d) for d in batch_dirs]}, their counts.json say {expected[kind]}"
+            )
     return counts
 
 

@@ -17,6 +17,7 @@ from qzo.io.atomic import write_json_atomic
 from qzo.io.catalog_files import catalog_columns
 from qzo.io.hats_metadata import write_hats_metadata
 from qzo.sky.partition import (
+    BATCH_COUNTS,
     load_plan,
     partition_catalog_files,
     plan_partition,
@@ -53,17 +54,22 @@ def partition_plan(*, inventory: StrPath, settings: dict, plan: StrPath, workers
 
 def partition_split(*, plan: StrPath, batch: int | str, pieces: StrPath) -> dict:
     """One batch of the plan's files cut into per-shard pieces (and margin copies) in the
-    directory ``pieces``, with its row counts in ``pieces/counts.json``."""
+    directory ``pieces``, with what it holds in ``pieces/counts.json``. The folder is built
+    under a temporary name and renamed into place complete, so a killed job leaves nothing that
+    looks like a batch."""
     content = load_plan(plan)
     out = Path(pieces)
-    shutil.rmtree(out, ignore_errors=True)  # a rerun starts clean: no stale pieces
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)  # a killed job's leftovers
     counts = split_batch(
         content["batches"][int(batch)],
         shards_of_plan(content),
         content["settings"]["margin_arcsec"],
-        out,
+        partial,
     )
-    write_json_atomic(counts, out / "counts.json")
+    write_json_atomic(counts, partial / BATCH_COUNTS)
+    shutil.rmtree(out, ignore_errors=True)
+    partial.rename(out)
     return counts
 
 

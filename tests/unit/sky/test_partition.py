@@ -3,6 +3,9 @@ once, in the shard that holds its position, and every margin holds the neighbour
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -10,9 +13,11 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from qzo.config import PartitionSettings, default_config
+from qzo.errors import InputDataError
 from qzo.io.ztf_files import read_lightcurve_file
 from qzo.sky.healpix import HEALPIX_29, healpix_29
-from qzo.sky.partition import plan_partition, reduce_planned_shard, shards_of_plan, split_batch
+from qzo.sky.partition import plan_partition, reduce_planned_shard, shards_of_plan
+from qzo.stages.partition import partition_split
 
 MARGIN = 60.0  # wide enough for many cross-border pairs on this sparse sky
 
@@ -23,13 +28,19 @@ def partitioned(small_sky, tmp_path_factory):
     sky, manifest = small_sky
     files = [str(sky / name) for name in manifest["ztf_files"]]
     settings = PartitionSettings.from_config(
-        {**default_config()["partition"], "max_rows_per_shard": 300, "files_per_batch": 3}
+        {
+            **default_config()["partition"],
+            "max_rows_per_shard": 300,
+            "files_per_batch": 3,
+            "margin_arcsec": MARGIN,
+        }
     )
     shards, plan = plan_partition(files, settings, workers=2)
     out = tmp_path_factory.mktemp("partition")
+    (out / "plan.json").write_text(json.dumps(plan))
     batch_dirs = []
-    for b, batch in enumerate(plan["batches"]):
-        counts = split_batch(batch, shards, MARGIN, out / f"batch{b}")
+    for b in range(len(plan["batches"])):
+        counts = partition_split(plan=out / "plan.json", batch=b, pieces=out / f"batch{b}")
         assert counts["rows_outside_shards"] == 0
         batch_dirs.append(out / f"batch{b}")
     tables = {}
@@ -39,11 +50,11 @@ def partitioned(small_sky, tmp_path_factory):
         reduce_planned_shard(plan, shard, batch_dirs, main, margin)
         tables[shard] = (pq.read_table(main), pq.read_table(margin))
     inputs = [read_lightcurve_file(f, columns=["objectid", "objra", "objdec"]) for f in files]
-    return plan, shards, tables, inputs
+    return plan, shards, tables, batch_dirs, inputs
 
 
 def test_rows_in_equal_rows_out_and_every_row_is_in_one_shard(partitioned):
-    plan, shards, tables, inputs = partitioned
+    plan, shards, tables, _, inputs = partitioned
     ids_in = np.concatenate([t.column("objectid").to_numpy() for t in inputs])
     ids_out = np.concatenate([m.column("objectid").to_numpy() for m, _ in tables.values()])
     assert len(ids_out) == len(ids_in) == plan["n_rows"] > 4000
@@ -59,7 +70,7 @@ def test_rows_in_equal_rows_out_and_every_row_is_in_one_shard(partitioned):
 
 
 def test_light_curves_come_through_unchanged(partitioned):
-    _, _, tables, inputs = partitioned
+    _, _, tables, _, inputs = partitioned
     main, _ = next(iter(tables.values()))
     source = {}
     for table in inputs:
@@ -73,7 +84,7 @@ def test_light_curves_come_through_unchanged(partitioned):
 
 
 def test_each_margin_holds_every_neighbour_within_the_margin(partitioned):
-    plan, shards, tables, _ = partitioned
+    plan, shards, tables, _, _ = partitioned
     rows = [m for m, _ in tables.values()]
     ra = np.concatenate([t["objra"].to_numpy() for t in rows])
     dec = np.concatenate([t["objdec"].to_numpy() for t in rows])
@@ -89,3 +100,38 @@ def test_each_margin_holds_every_neighbour_within_the_margin(partitioned):
         assert needed <= margin_ids, shard
         assert not margin_ids & set(tables[shard][0]["objectid"].to_numpy())
     assert shards_of_plan(plan).names == plan["shards"]
+
+
+def test_a_batch_is_renamed_into_place_complete(partitioned, tmp_path):
+    plan, _, _, _, _ = partitioned
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    batch = tmp_path / "batch0"
+    # What a job killed mid-write leaves: a partial folder, never the batch itself.
+    (tmp_path / ".batch0.partial" / "main").mkdir(parents=True)
+    (tmp_path / ".batch0.partial" / "main" / "stale.arrow").write_text("half")
+    counts = partition_split(plan=plan_path, batch=0, pieces=batch)
+    assert not (tmp_path / ".batch0.partial").exists()
+    assert json.loads((batch / "counts.json").read_text()) == counts
+    assert sorted(p.name for p in batch.iterdir()) == ["counts.json", "main", "margin"]
+    assert not (batch / "main" / "stale.arrow").exists()
+
+
+@pytest.mark.parametrize("kind", ["main", "margin"])
+def test_a_shard_missing_a_piece_names_its_batches(partitioned, tmp_path, kind):
+    plan, _, _, batch_dirs, _ = partitioned
+    counts = json.loads((batch_dirs[0] / "counts.json").read_text())["pieces"][kind]
+    index = int(max(counts, key=counts.get))  # a shard with rows of this kind in batch 0
+    needed = [b for b, shards in enumerate(plan["batch_shards"]) if index in shards]
+    copies = []
+    for b in needed:
+        shutil.copytree(batch_dirs[b], tmp_path / f"batch{b}")
+        copies.append(tmp_path / f"batch{b}")
+    next((tmp_path / "batch0" / kind).glob(f"shard{index:07d}_*")).unlink()
+    shard = plan["shards"][index]
+    message = "plan says" if kind == "main" else "margin rows in the pieces"
+    with pytest.raises(AssertionError, match=message):
+        reduce_planned_shard(plan, shard, copies, tmp_path / "s.parquet", tmp_path / "m.parquet")
+    (tmp_path / "batch0" / "counts.json").unlink()
+    with pytest.raises(InputDataError, match="no valid batch record"):
+        reduce_planned_shard(plan, shard, copies, tmp_path / "s.parquet", tmp_path / "m.parquet")

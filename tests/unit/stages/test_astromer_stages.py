@@ -131,3 +131,27 @@ def test_finetuning_seed_sets_the_classifier(tmp_path):
     assert not np.allclose(p0.filter(like="p_lc_").to_numpy(), p1.filter(like="p_lc_").to_numpy())
     assert 0 <= first["test_accuracy"] <= 1
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == first
+
+
+def test_checkpoints_of_another_training_set_are_discarded(tmp_path, caplog):
+    """Rerunning a stage on a changed training set trains anew: the old checkpoints (made from
+    other data) are discarded, so the weights and the log are those of a fresh run."""
+    first = training_set(tmp_path / "first.parquet", seed=0)
+    second = training_set(tmp_path / "second.parquet", seed=1)
+    stale = pretrain(tmp_path, "run", first)
+    before = encoder_weights(stale)
+    with caplog.at_level("WARNING"):
+        again = pretrain(tmp_path, "run", second)  # same folder, same checkpoints
+    fresh = pretrain(tmp_path, "fresh", second)
+    assert "checkpoints of another training" in caplog.text
+    assert not same(encoder_weights(again), before)
+    assert same(encoder_weights(again), encoder_weights(fresh))
+    rows = list(csv.DictReader(open(again / "metrics.csv")))
+    assert [int(r["epoch"]) for r in rows] == [1]
+    fresh_rows = list(csv.DictReader(open(fresh / "metrics.csv")))
+    assert rows[0]["val_loss"] == fresh_rows[0]["val_loss"]
+    # The same training again resumes (nothing to do: it had finished).
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        pretrain(tmp_path, "run", second)
+    assert "checkpoints of another training" not in caplog.text

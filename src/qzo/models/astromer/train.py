@@ -12,7 +12,11 @@ their last checkpoint when restarted.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import json
+import logging
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +28,11 @@ from keras import layers, ops
 
 from qzo.config.settings import StageSettings
 from qzo.io import StrPath
+from qzo.io.atomic import atomic_path
 from qzo.models.astromer.encoder import AstromerEncoder
 from qzo.models.astromer.windows import Windows
+
+log = logging.getLogger(__name__)
 
 
 def seed_training(seed: int) -> None:
@@ -42,6 +49,10 @@ class Reconstructor(keras.Model):
         self.encoder = encoder
         self.norm = layers.LayerNormalization(epsilon=1e-6, name="bn_0")
         self.out = layers.Dense(1, name="reg_layer")
+
+    @property
+    def architecture(self) -> dict[str, Any]:
+        return {"encoder": self.encoder.config_, "head": "layernorm-dense1"}
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         return self.out(self.norm(self.encoder(inputs, training=training)))
@@ -64,6 +75,11 @@ class Classifier(keras.Model):
         ]
         self.norm = layers.LayerNormalization(name="head_norm")
         self.logits = layers.Dense(n_classes, name="logits")
+
+    @property
+    def architecture(self) -> dict[str, Any]:
+        hidden = [layer.units for layer in self.hidden]
+        return {"encoder": self.encoder.config_, "hidden": hidden, "classes": self.logits.units}
 
     def embed(self, inputs: dict[str, Any], training: bool = False) -> Any:
         emb = ops.cast(self.encoder(inputs, training=training), "float32")
@@ -130,6 +146,43 @@ def _slice(inputs: dict, idx: Any) -> dict:
     return {k: v[idx] for k, v in inputs.items()}
 
 
+def training_fingerprint(model: Any, settings: StageSettings, *arrays: np.ndarray) -> str:
+    """What a training run is a function of: the stage's settings (its seed included), the
+    model's architecture and its initial weights (those built so far: the encoder, published or
+    seeded), and the training and validation data."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
+    digest.update(type(model).__name__.encode())
+    digest.update(json.dumps(model.architecture, sort_keys=True).encode())
+    for array in [*model.get_weights(), *arrays]:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+#: The file in a checkpoint folder that records what its checkpoints were trained on.
+FINGERPRINT = "fingerprint.txt"
+
+
+def _checkpoints_for(checkpoint_dir: Path, fingerprint: str) -> None:
+    """Keep the checkpoint folder only if it was made by the same training (same fingerprint);
+    otherwise discard it, saying so, and start it anew."""
+    marker = checkpoint_dir / FINGERPRINT
+    if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
+        found = marker.read_text().strip() if marker.exists() else None
+        if found != fingerprint:
+            log.warning(
+                "%s: checkpoints of another training (other data, settings or initial "
+                "weights): discarded, training starts from epoch 0",
+                checkpoint_dir,
+            )
+            shutil.rmtree(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(marker) as tmp:
+        tmp.write_text(fingerprint + "\n")
+
+
 def fit_resumable(
     model: keras.Model,
     optimizer: keras.optimizers.Optimizer,
@@ -139,6 +192,7 @@ def fit_resumable(
     settings: StageSettings,
     checkpoint_dir: StrPath,
     log_path: StrPath,
+    fingerprint: str,
     learning_rate: Callable[[int], float] | None = None,
 ) -> dict:
     """Train with early stopping on the validation loss; resumable after a kill.
@@ -147,11 +201,13 @@ def fit_resumable(
     anew each epoch); batches are tuples of arrays matched to ``loss_fn(model, *batch)``. A
     checkpoint (model, optimizer, epoch, best loss, patience counter) is written after every
     epoch, the best weights beside it; per-epoch metrics are appended to ``log_path`` (CSV).
+    A checkpoint is resumed only by the training that made it (:func:`training_fingerprint`):
+    one made from other data, settings or initial weights is discarded and the log starts over.
     """
     import tensorflow as tf
 
     ckpt_dir = Path(checkpoint_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    _checkpoints_for(ckpt_dir, fingerprint)
     state = tf.train.Checkpoint(
         model=model,
         optimizer=optimizer,
@@ -261,6 +317,9 @@ def pretrain(
             for s in range(0, len(order), settings.batch_size)
         ]
 
+    fingerprint = training_fingerprint(
+        model, settings, train.times, train.mags, train.mask, val.times, val.mags, val.mask
+    )
     return fit_resumable(
         model,
         optimizer,
@@ -270,6 +329,7 @@ def pretrain(
         settings,
         checkpoint_dir,
         log_path,
+        fingerprint,
     )
 
 
@@ -308,6 +368,18 @@ def finetune(
             for s in range(0, len(order), settings.batch_size)
         ]
 
+    fingerprint = training_fingerprint(
+        classifier,
+        settings,
+        train.times,
+        train.mags,
+        train.mask,
+        y_train,
+        val.times,
+        val.mags,
+        val.mask,
+        y_val,
+    )
     return fit_resumable(
         classifier,
         optimizer,
@@ -317,6 +389,7 @@ def finetune(
         settings,
         checkpoint_dir,
         log_path,
+        fingerprint,
         finetune_learning_rate,
     )
 
