@@ -27,7 +27,7 @@ from qzo.io.ztf_files import LightCurves
 from qzo.sky.healpix import HEALPIX_29, healpix_29
 
 #: Drop reasons, in the order they are applied (an epoch or object counts under the first).
-EPOCH_DROP_REASONS = ("catflags", "nan")
+EPOCH_DROP_REASONS = ("catflags", "nan", "magerr_not_positive", "repeated_epoch")
 OBJECT_DROP_REASONS = ("too_few_epochs", "too_few_nights")
 _SNR_PER_MAGERR = 2.5 / np.log(10)  # 1.0857: SNR = 1.0857 / σ_mag
 
@@ -63,6 +63,18 @@ def _sort_within_objects(ids: np.ndarray, t: np.ndarray) -> np.ndarray | None:
     return np.lexsort((t, ids))
 
 
+def _repeated_epochs(lc: LightCurves, keep: np.ndarray) -> np.ndarray:
+    """Indices of kept epochs that repeat an earlier kept epoch of the same object at the same
+    ``hmjd`` (the first, in file order, stays)."""
+    idx = np.flatnonzero(keep)
+    ids, t = segment_ids(lc.offsets)[idx], lc.hmjd[idx]
+    order = _sort_within_objects(ids, t)  # stable: equal times keep their file order
+    if order is not None:
+        idx, ids, t = idx[order], ids[order], t[order]
+    same = (ids[1:] == ids[:-1]) & (t[1:] == t[:-1])
+    return idx[1:][same]
+
+
 def preprocess(lc: LightCurves, settings: PreprocessSettings) -> Preprocessed:
     """Clean, night-average and summarise every light curve of ``lc``."""
     n_in = lc.n_objects
@@ -74,12 +86,18 @@ def preprocess(lc: LightCurves, settings: PreprocessSettings) -> Preprocessed:
         "objects_dropped": {},
     }
 
-    # 1. Bad epochs: unusable photometry first, then non-finite values.
+    # 1. Bad epochs: unusable photometry first, then non-finite values, errors that are not
+    #    positive (no SNR, no weight), then repeats of an epoch already kept (same hmjd).
     flagged = lc.catflags >= settings.bad_catflags
     finite = np.isfinite(lc.hmjd) & np.isfinite(lc.mag) & np.isfinite(lc.magerr)
+    bad_error = ~flagged & finite & ~(lc.magerr > 0)
+    keep = ~flagged & finite & ~bad_error
+    repeated = _repeated_epochs(lc, keep)
+    keep[repeated] = False
     acc["epochs_dropped"]["catflags"] = int(flagged.sum())
     acc["epochs_dropped"]["nan"] = int((~flagged & ~finite).sum())
-    keep = ~flagged & finite
+    acc["epochs_dropped"]["magerr_not_positive"] = int(bad_error.sum())
+    acc["epochs_dropped"]["repeated_epoch"] = len(repeated)
     counts = segment_sum(keep, lc.offsets).astype(np.int64)
 
     # 2. Objects with too few clean epochs.

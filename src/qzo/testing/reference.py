@@ -34,7 +34,8 @@ def preprocess_one(
             "catflags": catflags,
         }
     )
-    df = df[df["catflags"] < settings.bad_catflags].dropna()
+    df = df[df["catflags"] < settings.bad_catflags].replace([np.inf, -np.inf], np.nan).dropna()
+    df = df[df["magerr"] > 0].drop_duplicates("mjd", keep="first")
     if len(df) < settings.min_epochs:
         return None
     snr_mean = float(np.mean(1.0857362047581294 / df["magerr"]))

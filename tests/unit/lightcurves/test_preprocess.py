@@ -83,7 +83,12 @@ def test_drops_are_counted_by_reason():
     out = preprocess(lc, preprocess_settings())
     acc = out.accounting
     assert acc["epochs_in"] == 50 + 19 + 30 + 30
-    assert acc["epochs_dropped"] == {"catflags": 22, "nan": 2}
+    assert acc["epochs_dropped"] == {
+        "catflags": 22,
+        "nan": 2,
+        "magerr_not_positive": 0,
+        "repeated_epoch": 0,
+    }
     assert acc["objects_dropped"] == {"too_few_epochs": 2, "too_few_nights": 1}
     assert acc["objects_in"] == 4 and acc["objects_out"] == 1
     row = out.objects.iloc[0]
@@ -128,3 +133,28 @@ def test_at_most_200_nights_random_but_reproducible():
     again = preprocess(make_lc(curves[::-1], objectids=[13, 12, 11]), preprocess_settings())
     np.testing.assert_array_equal(again.mjd[: again.offsets[1]], third)  # depends on objectid only
     assert out.objects["n_obs"].iloc[0] == 350  # n_obs counts every night
+
+
+def test_errors_that_are_not_positive_and_repeated_epochs_are_dropped_and_counted():
+    t, mag, err, flags = _curve(25, per_night=2)
+    err[[0, 1]] = [0.0, -0.05]  # no SNR, no weight
+    err[2] = np.inf  # non-finite: counted as nan
+    # Epoch 4 again (same hmjd, another magnitude), placed at the end of the light curve: the
+    # first in file order stays, wherever the repeat sits.
+    t, mag, err, flags = (np.append(a, a[4]) for a in (t, mag, err, flags))
+    mag[-1] = 30.0
+    out = preprocess(make_lc([(t, mag, err, flags)]), preprocess_settings())
+    acc = out.accounting
+    assert acc["epochs_dropped"] == {
+        "catflags": 0,
+        "nan": 1,
+        "magerr_not_positive": 2,
+        "repeated_epoch": 1,
+    }
+    row = out.objects.iloc[0]
+    assert row["n_clean"] == 51 - 4 and np.isfinite(row["snr_mean"]) and row["snr_mean"] > 0
+    night = out.mag[1]  # night 0 is gone; night 2 (now the second) holds epochs 4 and 5 only
+    assert night == pytest.approx((mag[4] + mag[5]) / 2, rel=1e-6)
+    reference = preprocess_reference(make_lc([(t, mag, err, flags)]), preprocess_settings())
+    assert reference["n_clean"].iloc[0] == row["n_clean"]
+    assert reference["snr_mean"].iloc[0] == pytest.approx(row["snr_mean"], rel=1e-6)
