@@ -21,7 +21,14 @@ import pyarrow.parquet as pq
 
 from qzo.errors import InputDataError
 from qzo.io import StrPath
-from qzo.io.ztf_format import ALL_COLUMNS, FILTER_IDS, LIST_COLUMNS, SCALAR_COLUMNS
+from qzo.io.ztf_format import (
+    ALL_COLUMNS,
+    FILTER_IDS,
+    LIST_COLUMNS,
+    SCALAR_COLUMNS,
+    DRFileName,
+    decode_objectid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +230,33 @@ INVENTORY_COLUMNS = [
 ]
 
 
+def _check_identity(path: Path, table: pa.Table, field: int, band: int, rcid: int) -> None:
+    """The file's objectids encode its field, filter and quadrant, and an IRSA file name
+    (``ztf_{field}_z{band}_c{ccd}_q{q}_dr{N}.parquet``) names what the file holds."""
+    decoded = decode_objectid(table.column("objectid").to_numpy())
+    for name, value in (("fieldid", field), ("filterid", band), ("rcid", rcid)):
+        wrong = decoded[name] != value
+        if wrong.any():
+            raise InputDataError(
+                path,
+                f"{int(wrong.sum())} objectids encode another {name} than the file's {value} "
+                f"(objectid {_first_bad(table, wrong)} encodes {int(decoded[name][wrong][0])})",
+                column="objectid",
+            )
+    named = DRFileName.parse(path.name)
+    if named is None:
+        return
+    for name, said, held in (
+        ("fieldid", named.fieldid, field),
+        ("filterid", FILTER_IDS[named.band], band),
+        ("rcid", named.rcid, rcid),
+    ):
+        if said != held:
+            raise InputDataError(
+                path, f"the file name says {said}, the file holds {held}", column=name
+            )
+
+
 def inventory_row(path: StrPath) -> dict:
     """Validate one file fully and summarise it (one inventory row)."""
     path = Path(path)
@@ -236,6 +270,8 @@ def inventory_row(path: StrPath) -> dict:
             raise InputDataError(
                 path, f"one file must hold one value, found {values[:5]}", column=name
             )
+    if table.num_rows:
+        _check_identity(path, table, int(fields[0]), int(filters[0]), int(rcids[0]))
     return {
         "path": str(path),
         "fieldid": int(fields[0]) if len(fields) else -1,
@@ -259,6 +295,27 @@ def build_inventory(paths: Iterable[StrPath], workers: int = 1) -> pd.DataFrame:
     else:
         rows = [inventory_row(p) for p in paths]
     return pd.DataFrame(rows, columns=INVENTORY_COLUMNS)
+
+
+def check_unique_objectids(inventory: pd.DataFrame) -> None:
+    """No objectid in two input files. An objectid encodes its file's field, filter and
+    quadrant (checked per file), so only files holding the same ones can share objectids: their
+    ids are compared, and a repeat names both files."""
+    filled = inventory[inventory["n_objects"] > 0]
+    for _, group in filled.groupby(["fieldid", "filterid", "rcid"]):
+        seen: list[tuple[str, np.ndarray]] = []
+        for path in group["path"]:
+            ids = read_lightcurve_file(path, columns=["objectid"]).column("objectid").to_numpy()
+            for other, other_ids in seen:
+                common = np.intersect1d(ids, other_ids)
+                if len(common):
+                    raise InputDataError(
+                        path,
+                        f"{len(common)} objectids (e.g. {common[0]}) are also in {other}: the "
+                        "same field, filter and quadrant twice (pass each input file once)",
+                        column="objectid",
+                    )
+            seen.append((str(path), ids))
 
 
 def check_band(inventory: pd.DataFrame, band: str) -> None:

@@ -8,7 +8,12 @@ import pytest
 
 from qzo.errors import InputDataError
 from qzo.io.inputs import resolve_input_files
-from qzo.io.ztf_files import build_inventory, read_lightcurve_file, read_lightcurves
+from qzo.io.ztf_files import (
+    build_inventory,
+    inventory_row,
+    read_lightcurve_file,
+    read_lightcurves,
+)
 from qzo.stages.inventory import ztf_inventory
 
 
@@ -53,9 +58,9 @@ def _replace(table, name, array):
     return table.set_column(table.schema.get_field_index(name), name, array)
 
 
-def _expect(path, column, words):
+def _expect(path, column, words, check=read_lightcurve_file):
     with pytest.raises(InputDataError) as err:
-        read_lightcurve_file(path)
+        check(path)
     assert err.value.path == str(path)
     assert err.value.column == column
     assert str(path) in str(err.value)
@@ -179,3 +184,55 @@ def test_errors_survive_worker_processes(ztf_sample, tmp_path):
     with pytest.raises(InputDataError) as err:
         build_inventory([ztf_sample, corrupt], workers=2)
     assert err.value.path == str(corrupt)
+
+
+def inventory_of(spec, tmp_path):
+    return ztf_inventory(
+        lightcurves=spec, band="g", table=tmp_path / "inv.parquet", summary=tmp_path / "inv.json"
+    )
+
+
+def test_a_file_in_the_inputs_twice_names_both_files(ztf_sample, tmp_path):
+    (tmp_path / "dr5").mkdir()
+    (tmp_path / "dr20").mkdir()
+    first = tmp_path / "dr5" / "ztf_000202_zg_c16_q2_dr5.parquet"
+    second = tmp_path / "dr20" / "ztf_000202_zg_c16_q2_dr20.parquet"
+    for path in (first, second):
+        path.write_bytes(ztf_sample.read_bytes())
+    with pytest.raises(InputDataError) as err:
+        inventory_of(str(tmp_path / "**" / "*.parquet"), tmp_path)
+    assert err.value.column == "objectid"
+    assert str(first) in str(err.value) and str(second) in str(err.value)
+    assert "655 objectids" in str(err.value)
+    assert not (tmp_path / "inv.parquet").exists()
+    # Distinct quadrants pass: the same sky, other objectids.
+    second.unlink()
+    assert inventory_of(str(first), tmp_path)["n_objects"] == 655
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "message"),
+    [
+        (
+            "ztf_000447_zg_c16_q2_dr5.parquet",
+            "fieldid",
+            "the file name says 447, the file holds 202",
+        ),
+        ("ztf_000202_zr_c16_q2_dr5.parquet", "filterid", "the file name says 2, the file holds 1"),
+        ("ztf_000202_zg_c11_q3_dr5.parquet", "rcid", "the file name says 42, the file holds 61"),
+    ],
+)
+def test_a_file_name_that_disagrees_with_its_contents(ztf_sample, tmp_path, name, column, message):
+    path = tmp_path / name
+    path.write_bytes(ztf_sample.read_bytes())
+    _expect(path, column, message, check=inventory_row)
+
+
+def test_objectids_must_encode_the_files_field(ztf_sample, tmp_path):
+    def other_field(t):
+        oid = t.column("objectid").to_numpy().copy()
+        oid[7] += 10**12  # field 203
+        return _replace(t, "objectid", pa.array(oid))
+
+    path = _rewrite(ztf_sample, tmp_path, other_field)
+    _expect(path, "objectid", "1 objectids encode another fieldid", check=inventory_row)
