@@ -9,15 +9,12 @@ limits (``ph_qual`` U or X) unless configured otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from qzo.errors import InputDataError
-from qzo.io import StrPath
 from qzo.sky.zones import nearest_within
 
 
@@ -70,15 +67,6 @@ SURVEYS = {"allwise": WISE, "ps1": PS1, "gaia": GAIA}
 PS1_MISSING = -999.0
 
 ZTF_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "snr_mean", "timespan"]
-
-
-def check_columns(frame: pd.DataFrame, columns: Iterable[str], path: StrPath) -> None:
-    """Every needed column is present and numeric, else an error naming the file and column."""
-    for col in columns:
-        if col not in frame.columns:
-            raise InputDataError(path, "column is missing", column=col)
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            raise InputDataError(path, f"has type {frame[col].dtype}, expected numbers", column=col)
 
 
 def survey_values(

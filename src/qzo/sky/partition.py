@@ -12,7 +12,7 @@ import json
 import logging
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -272,7 +272,7 @@ def partition_catalog_files(
     files: Sequence[StrPath],
     ra: str,
     dec: str,
-    columns: Sequence[str],
+    columns: Mapping[str, str],
     shards: ShardSet,
     margin_arcsec: float,
     main_dir: StrPath,
@@ -282,17 +282,35 @@ def partition_catalog_files(
     """An external catalog's files cut onto ``shards``: one Parquet per shard under
     ``main_dir/dataset`` and ``margin_dir/dataset`` (HATS layout; metadata not written), pieces
     in ``work_dir`` on the way (removed). Rows outside every shard are dropped and counted.
+    ``columns`` are the columns the pipeline reads, each ``number`` or ``text``.
 
-    Returns the row accounting: rows_in, rows_outside_shards, margin_rows."""
+    Returns the row accounting: rows_in, rows_outside_shards, margin_rows, and the numeric
+    columns that hold no value in any row (``columns_without_values``, logged too)."""
     pieces = Path(work_dir)
-    totals = {"rows_in": 0, "rows_outside_shards": 0, "margin_rows": 0}
+    totals: dict[str, Any] = {"rows_in": 0, "rows_outside_shards": 0, "margin_rows": 0}
+    numeric = [c for c, kind in columns.items() if kind == "number"]
+    values = dict.fromkeys(numeric, 0)
     schema = None
     for fi, path in enumerate(files):
         table = read_catalog_file(path, ra, dec, columns)
+        if schema is not None and not table.schema.equals(schema.remove(len(schema) - 1)):
+            raise InputDataError(path, "its columns differ from the catalog's first file's")
         schema = schema or table.schema.append(pa.field(HEALPIX_29, pa.int64()))
+        for col in numeric:
+            data = table.column(col).to_numpy(zero_copy_only=False).astype(float)
+            values[col] += int(np.isfinite(data).sum())
         counts = split_table(table, ra, dec, shards, margin_arcsec, pieces, fi, path, "drop")
         for k, v in counts.items():
             totals[k] += v
+    if schema is None:
+        raise ValueError("no catalog file to partition")
+    totals["columns_without_values"] = sorted(c for c, n in values.items() if n == 0)
+    if totals["rows_in"] and totals["columns_without_values"]:
+        log.warning(
+            "%s: no row has a value in %s",
+            [str(f) for f in files],
+            totals["columns_without_values"],
+        )
     for i, shard in enumerate(shards.names):
         reduce_shard(
             i,
@@ -302,7 +320,7 @@ def partition_catalog_files(
             id_column=HEALPIX_29,
             schema=schema,
         )
-    shutil.rmtree(pieces)
+    shutil.rmtree(pieces, ignore_errors=True)
     return totals
 
 

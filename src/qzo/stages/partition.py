@@ -14,7 +14,7 @@ import pandas as pd
 from qzo.config.settings import PartitionSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
-from qzo.io.catalog_files import catalog_columns
+from qzo.io.catalog_files import catalog_column_kinds
 from qzo.io.hats_metadata import write_hats_metadata
 from qzo.sky.partition import (
     BATCH_COUNTS,
@@ -124,7 +124,7 @@ def partition_catalog(
         files,
         spec["ra"],
         spec["dec"],
-        catalog_columns(catalog),
+        catalog_column_kinds(catalog),
         shards,
         margin_arcsec,
         main,
