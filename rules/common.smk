@@ -204,7 +204,7 @@ def get_xgb_infer_light_curve(wildcards):
     return results(f"astromer/predictions/group{wildcards.group}.parquet")
 
 
-def get_xgb_train_features(wildcards):
+def get_features_template(wildcards):
     """Where each shard's feature table is, with its {shard} field left for the stage (a
     function, so Snakemake does not expand the field as a wildcard)."""
     return results("features/dataset/{shard}.parquet")

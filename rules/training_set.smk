@@ -19,6 +19,12 @@ rule labels:
         sdss_margin=per_shard(
             results("hats/catalogs/sdss/sdss_margin/dataset/{shard}.parquet")
         ),
+        # Where each shard's feature table is ({shard} left for the stage, as for xgb_train):
+        # written by the shard jobs that wrote the objects above.
+        features=get_features_template,
         settings=config["labels"],
+        # What an error about the spectra or the counterparts names.
+        sdss_catalog=config["catalogs"]["sdss"]["path"],
+        allwise_catalog=config["catalogs"]["allwise"]["path"],
     script:
         "../workflow/scripts/labels.py"

@@ -30,7 +30,7 @@ rule xgb_train:
         # stage reads those of the shards the training objects lie on. Each comes from the
         # shard job that wrote the shard's preprocessed objects, which the training set depends
         # on: listing 10^4 more inputs would only slow the DAG down.
-        features=get_xgb_train_features,
+        features=get_features_template,
     script:
         "../workflow/scripts/xgb_train.py"
 

@@ -8,6 +8,7 @@ so repeat spectra of one source never straddle train and test.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from qzo.arrays.hashrng import hashed_uniform
+from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.sky.healpix import healpix_29
 from qzo.sky.zones import neighbour_pairs
@@ -149,6 +151,39 @@ def stacking_folds(
     return fold
 
 
+def check_training_set(
+    labels: np.ndarray, split: np.ndarray, fold: np.ndarray, n_folds: int, source: StrPath
+) -> None:
+    """The training set can train every model before any GPU hour is spent: each class in each
+    split (every model learns, early-stops and is scored on every class) and in each
+    cross-fitting fold (each fold's classifier is fine-tuned without it, the rest must still
+    hold every class). Otherwise one error naming ``source`` (the SDSS catalog) and the class
+    that is short."""
+    names = {code: name for name, code in SDSS_CLASSES.items()}
+    for part in ("train", "val", "test"):
+        counts = np.bincount(labels[split == part], minlength=len(names))
+        short = [names[c] for c in names if counts[c] == 0]
+        if short:
+            raise InputDataError(
+                source,
+                f"no {'/'.join(short)} spectrum in the {part} split of the training set "
+                f"({dict(zip(names.values(), counts.tolist(), strict=True))}): every class "
+                "must be in every split",
+                column="CLASS",
+            )
+    train = split == "train"
+    for c, name in names.items():
+        n = int((labels[train] == c).sum())
+        folds = np.unique(fold[train & (labels == c)])
+        if len(folds) < n_folds:
+            raise InputDataError(
+                source,
+                f"{n} train-split {name} spectra cannot fill {n_folds} cross-fitting folds "
+                f"(labels.stacking_folds): lower it or add spectra",
+                column="CLASS",
+            )
+
+
 #: The preprocessed columns each training row carries.
 SEQUENCE_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "mjd", "mag"]
 
@@ -159,17 +194,20 @@ def build_training_set(
     sdss_margins: Sequence[StrPath],
     object_shards: Sequence[StrPath],
     settings: dict,
+    sdss_catalog: StrPath | Sequence[StrPath] = "the SDSS catalog",
 ) -> tuple[pa.Table, dict]:
     """SDSS × ZTF training set over every shard, and its summary (drops, matches, classes).
 
     For each of ``shards``: its SDSS spectra, their margin and its preprocessed objects (files in
     the same order); the light curves (≤ 200 nights) come along. ``settings`` is the config
-    section ``labels``.
+    section ``labels``; ``sdss_catalog`` (the configured SDSS files) is what errors name when
+    the set cannot train the models (:func:`check_training_set`).
     """
     per_shard = [pd.read_parquet(p) for p in sdss_shards]
     all_sdss = pd.concat(per_shard, ignore_index=True)
     clean, drops = clean_specobj(all_sdss)
-    matches = []
+    source = sdss_catalog if isinstance(sdss_catalog, str | os.PathLike) else sdss_catalog[0]
+    matches, n_objects = [], 0
     for shard, shard_sdss, g_path, z_path in zip(
         shards, per_shard, sdss_margins, object_shards, strict=True
     ):
@@ -182,12 +220,24 @@ def build_training_set(
         )
         sdss = clean[clean["SPECOBJID"].isin(ids)]
         ztf = pd.read_parquet(z_path, columns=["objectid", "ra", "dec", "n_obs"])
+        n_objects += len(ztf)
         if len(sdss) and len(ztf):
             found = match_longest(sdss, ztf, settings["radius_arcsec"])
             matches.append(found.assign(shard=shard, path=str(z_path)))
     matched = resolve_matches(pd.concat(matches, ignore_index=True)) if matches else None
+    if n_objects == 0:
+        raise InputDataError(
+            object_shards[0] if object_shards else source,
+            "no light curve survived preprocessing in any shard: nothing to train on "
+            "(results/preprocess/summary.json counts the drops)",
+        )
     if matched is None or matched.empty:
-        raise ValueError("no SDSS spectrum matches a preprocessed ZTF light curve")
+        raise InputDataError(
+            source,
+            f"no spectrum of its {len(clean)} clean ones matches one of the {n_objects} "
+            f"preprocessed ZTF light curves within {settings['radius_arcsec']}″",
+            column="CLASS",
+        )
     rows = []
     for path, group in matched.groupby("path"):
         table = pq.read_table(path, columns=SEQUENCE_COLUMNS)
@@ -214,6 +264,7 @@ def build_training_set(
         settings["group_radius_arcsec"],
         settings["seed"],
     )
+    check_training_set(labels, split, fold, settings["stacking_folds"], source)
     out = seqs.append_column("specobjid", pa.array(info["SPECOBJID"].to_numpy()))
     out = out.append_column("class", pa.array(info["CLASS"].to_numpy().astype(str)))
     out = out.append_column("label", pa.array(labels.astype(np.int8)))
@@ -235,3 +286,30 @@ def build_training_set(
         },
     }
     return out, summary
+
+
+def check_redshift_training(
+    training_set: pa.Table, feature_path: str, source: StrPath | Sequence[StrPath]
+) -> None:
+    """The photometric-redshift regressor can be trained and early-stopped: the train and the
+    val split each hold a QSO with an AllWISE counterpart (from the shards' feature tables,
+    ``feature_path`` with a ``{shard}`` field); otherwise an error naming ``source`` (the
+    AllWISE catalog)."""
+    frame = training_set.select(["objectid", "label", "split", "shard"]).to_pandas()
+    qso = frame[frame["label"] == SDSS_CLASSES["QSO"]]
+    with_wise: set[int] = set()
+    for shard, group in qso.groupby("shard"):
+        features = pd.read_parquet(
+            feature_path.format(shard=shard), columns=["objectid", "wise_sep_arcsec"]
+        )
+        matched = features[features["wise_sep_arcsec"].notna()]
+        with_wise.update(set(matched["objectid"]) & set(group["objectid"]))
+    for part in ("train", "val"):
+        if not qso[qso["split"] == part]["objectid"].isin(with_wise).any():
+            named = source if isinstance(source, str | os.PathLike) else source[0]
+            raise InputDataError(
+                named,
+                f"no {part}-split QSO of the training set has an AllWISE counterpart: the "
+                "redshift regressor cannot be trained and early-stopped",
+                column="ra",
+            )

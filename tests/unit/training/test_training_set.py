@@ -2,9 +2,14 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pytest
 
+from qzo.errors import InputDataError
 from qzo.simulate.sky import offset_positions
 from qzo.training.training_set import (
+    check_redshift_training,
+    check_training_set,
     clean_specobj,
     grouped_split,
     match_longest,
@@ -106,3 +111,39 @@ def test_stacking_folds_cover_the_train_split_only_and_keep_groups_together():
     for c in range(3):
         counts = np.bincount(fold[(labels == c) & (fold >= 0)], minlength=4)
         assert counts.min() > 0.2 * counts.sum()  # ~ a quarter each
+
+
+def test_the_training_set_must_hold_every_class_in_every_split_and_fold():
+    labels = np.array([0, 1, 2] * 10)
+    split = np.array(["train"] * 24 + ["val"] * 3 + ["test"] * 3)
+    fold = np.where(split == "train", np.arange(30) % 2, -1)
+    check_training_set(labels, split, fold, 2, "sdss.parquet")  # fine as it is
+    no_val_qso = labels.copy()
+    no_val_qso[25] = 0  # the val split: GALAXY, QSO, STAR → GALAXY, GALAXY, STAR
+    with pytest.raises(InputDataError) as err:
+        check_training_set(no_val_qso, split, fold, 2, "sdss.parquet")
+    assert err.value.column == "CLASS" and "no QSO spectrum in the val split" in str(err.value)
+    with pytest.raises(InputDataError, match="8 train-split GALAXY spectra cannot fill 9"):
+        check_training_set(labels, split, np.where(split == "train", 0, -1), 9, "sdss.parquet")
+
+
+def test_redshift_training_needs_a_qso_with_wise_in_train_and_val(tmp_path):
+    shard = "Norder=0/Dir=0/Npix=1"
+    path = tmp_path / "features" / f"{shard}.parquet"
+    path.parent.mkdir(parents=True)
+    pd.DataFrame({"objectid": [1, 2, 3, 4], "wise_sep_arcsec": [0.2, np.nan, 0.3, 0.1]}).to_parquet(
+        path
+    )
+    table = pa.table(
+        {
+            "objectid": [1, 2, 3, 4],
+            "label": np.array([1, 1, 0, 1], np.int8),
+            "split": ["train", "val", "val", "test"],
+            "shard": [shard] * 4,
+        }
+    )
+    template = str(tmp_path / "features" / "{shard}.parquet")
+    with pytest.raises(InputDataError, match="no val-split QSO of the training set has an AllWISE"):
+        check_redshift_training(table, template, "allwise.parquet")
+    table = table.set_column(2, "split", pa.array(["train", "train", "val", "val"]))
+    check_redshift_training(table, template, "allwise.parquet")  # QSO 4 (val) has a match
