@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from qzo.config import PreprocessSettings, default_config, load_config
+from qzo.io.catalog_files import catalog_columns
 from qzo.simulate import SimulatedSkyPaths, simulate_sky
 from qzo.testing.snakemake import run_snakemake
 
@@ -120,3 +124,41 @@ def catalog_rows(**columns) -> pd.DataFrame:
         "n_obs": [100] * n,
     }
     return pd.DataFrame(base | columns)
+
+
+def write_config(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def real_data_config(tmp_path, lightcurves, **extra) -> Path:
+    """A config for real (non-simulated) inputs, with small catalogs made beside them: one
+    source on every ZTF object, with the columns each catalog needs (values made up)."""
+    table = pq.read_table(
+        DATA / "ztf_dr5_field202_rc61_sample.parquet", columns=["objra", "objdec"]
+    )
+    n = table.num_rows
+    catalogs = {}
+    for name in ("allwise", "ps1", "gaia", "sdss"):
+        columns = {
+            "RA": table.column(0).cast(pa.float64()),
+            "DEC": table.column(1).cast(pa.float64()),
+        }
+        for col in catalog_columns(name):
+            columns[col] = np.full(n, 15.0)
+        if name == "allwise":
+            columns["ph_qual"] = np.full(n, "AABU")
+        if name == "sdss":
+            columns |= {"SPECOBJID": np.arange(n), "CLASS": np.full(n, "QSO"), "ZWARNING": 0}
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table(pd.DataFrame(columns)), path)
+        catalogs[name] = {"path": str(path), "ra": "RA", "dec": "DEC"}
+    return write_config(
+        tmp_path / "real.yaml",
+        {
+            "inputs": {"ztf_lightcurves": lightcurves},
+            "catalogs": catalogs,
+            "simulation": {"enabled": False},
+            **extra,
+        },
+    )

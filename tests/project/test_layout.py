@@ -120,7 +120,7 @@ def test_every_tracked_symlink_points_inside_the_repository():
             assert target.is_relative_to(REPO) and target.exists(), name
 
 
-@pytest.mark.parametrize("page", ["method", "architecture", "simulation"])
+@pytest.mark.parametrize("page", ["method", "architecture", "simulation", "faults"])
 def test_docs_pages_exist_and_the_readme_links_them(page):
     assert (REPO / "docs" / f"{page}.md").stat().st_size > 2000
     assert f"docs/{page}.md" in (REPO / "README.md").read_text()

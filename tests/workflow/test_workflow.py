@@ -12,17 +12,14 @@ import hats
 import lsdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from conftest import CUTS, DATA, REPO, TINY, catalog_files
+from conftest import CUTS, REPO, TINY, catalog_files, real_data_config, write_config
 from conftest import run_workflow as snakemake
 from hats.io.validation import is_valid_catalog
 
-from qzo.io.catalog_files import catalog_columns
 from qzo.products.catalog import (
     CATALOG_COLUMNS,
     QZO_COLUMNS,
@@ -34,12 +31,6 @@ from qzo.testing.reference import duplicates_reference
 from qzo.testing.snakemake import snakemake_command
 
 pytestmark = pytest.mark.workflow
-FIXTURE_SAMPLE = DATA / "ztf_dr5_field202_rc61_sample.parquet"
-
-
-def write_config(path: Path, config: dict) -> Path:
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 def test_tiny_run_validates_every_simulated_object(tiny_run):
@@ -275,37 +266,6 @@ def test_unknown_config_key_stops_the_run(tmp_path):
     proc = snakemake(tmp_path, "-n", configfile=cfg)
     assert proc.returncode != 0
     assert "config key 'simulation.n_source': unknown key" in proc.stdout + proc.stderr
-
-
-def real_data_config(tmp_path, lightcurves, **extra) -> Path:
-    """A config for real (non-simulated) inputs, with small catalogs made beside them: one
-    source on every ZTF object, with the columns each catalog needs (values made up)."""
-    table = pq.read_table(FIXTURE_SAMPLE, columns=["objra", "objdec"])
-    n = table.num_rows
-    catalogs = {}
-    for name in ("allwise", "ps1", "gaia", "sdss"):
-        columns = {
-            "RA": table.column(0).cast(pa.float64()),
-            "DEC": table.column(1).cast(pa.float64()),
-        }
-        for col in catalog_columns(name):
-            columns[col] = np.full(n, 15.0)
-        if name == "allwise":
-            columns["ph_qual"] = np.full(n, "AABU")
-        if name == "sdss":
-            columns |= {"SPECOBJID": np.arange(n), "CLASS": np.full(n, "QSO"), "ZWARNING": 0}
-        path = tmp_path / f"{name}.parquet"
-        pq.write_table(pa.table(pd.DataFrame(columns)), path)
-        catalogs[name] = {"path": str(path), "ra": "RA", "dec": "DEC"}
-    return write_config(
-        tmp_path / "real.yaml",
-        {
-            "inputs": {"ztf_lightcurves": lightcurves},
-            "catalogs": catalogs,
-            "simulation": {"enabled": False},
-            **extra,
-        },
-    )
 
 
 def test_real_fixture_through_the_workflow(tmp_path, ztf_sample):

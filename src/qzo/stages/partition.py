@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from qzo.config.settings import PartitionSettings
+from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.io.catalog_files import catalog_column_kinds
@@ -36,6 +37,12 @@ def partition_plan(*, inventory: StrPath, settings: dict, plan: StrPath, workers
     inventory (config section ``partition`` as ``settings``); written to ``plan``."""
     table = pd.read_parquet(inventory)
     files = table.loc[table["n_objects"] > 0, "path"].tolist()
+    if not files:
+        raise InputDataError(
+            inventory,
+            f"all {len(table)} input light-curve files are empty: there is no sky to partition",
+            column="n_objects",
+        )
     shards, result = plan_partition(files, PartitionSettings.from_config(settings), workers)
     if result["n_rows"] != int(table["n_objects"].sum()):
         raise AssertionError(
