@@ -15,7 +15,8 @@ from qzo.io import StrPath
 from qzo.io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from qzo.models.xgb import MODEL_NAMES, save_model
 from qzo.products.catalog import load_models, predict_shard
-from qzo.training.stacking import LABEL_COLUMNS, fit_catalog_models, read_features
+from qzo.training.stacking import LABEL_COLUMNS, fit_catalog_models
+from qzo.training.training_set import read_features
 
 log = logging.getLogger(__name__)
 

@@ -40,21 +40,6 @@ log = logging.getLogger(__name__)
 LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
 
 
-def read_features(feature_path: str, labels: pd.DataFrame) -> pd.DataFrame:
-    """The feature rows of the training objects, from the feature tables of the shards they lie
-    on (``labels['shard']``; ``feature_path`` is the tables' path with a ``{shard}`` field)."""
-    wanted = pd.Index(labels["objectid"])
-    frames = []
-    for shard in sorted(labels["shard"].unique()):
-        table = pd.read_parquet(feature_path.format(shard=shard))
-        frames.append(table[table["objectid"].isin(wanted)])
-    features = pd.concat(frames, ignore_index=True)
-    missing = wanted.difference(features["objectid"])
-    if len(missing):
-        raise AssertionError(f"{len(missing)} training objects have no feature row")
-    return features
-
-
 def stacked_probabilities(
     labels: pd.DataFrame, full: pd.DataFrame, folds: Sequence[pd.DataFrame]
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -206,7 +206,7 @@ def build_training_set(
     per_shard = [pd.read_parquet(p) for p in sdss_shards]
     all_sdss = pd.concat(per_shard, ignore_index=True)
     clean, drops = clean_specobj(all_sdss)
-    source = sdss_catalog if isinstance(sdss_catalog, str | os.PathLike) else sdss_catalog[0]
+    source = _first(sdss_catalog)
     matches, n_objects = [], 0
     for shard, shard_sdss, g_path, z_path in zip(
         shards, per_shard, sdss_margins, object_shards, strict=True
@@ -288,6 +288,31 @@ def build_training_set(
     return out, summary
 
 
+def _first(paths: StrPath | Sequence[StrPath]) -> StrPath:
+    """A configured path (a glob or a list of them): the one an error names."""
+    return paths if isinstance(paths, str | os.PathLike) else paths[0]
+
+
+def read_features(
+    feature_path: str, labels: pd.DataFrame, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The feature rows (``columns``, or all) of the training objects, from the feature tables
+    of the shards they lie on (``labels['shard']``; ``feature_path`` is the tables' path with a
+    ``{shard}`` field). Every object must have its row."""
+    wanted = pd.Index(labels["objectid"])
+    frames = []
+    for shard in sorted(labels["shard"].unique()):
+        table = pd.read_parquet(
+            feature_path.format(shard=shard), columns=None if columns is None else list(columns)
+        )
+        frames.append(table[table["objectid"].isin(wanted)])
+    features = pd.concat(frames, ignore_index=True)
+    missing = wanted.difference(features["objectid"])
+    if len(missing):
+        raise AssertionError(f"{len(missing)} training objects have no feature row")
+    return features
+
+
 def check_redshift_training(
     training_set: pa.Table, feature_path: str, source: StrPath | Sequence[StrPath]
 ) -> None:
@@ -297,18 +322,12 @@ def check_redshift_training(
     AllWISE catalog)."""
     frame = training_set.select(["objectid", "label", "split", "shard"]).to_pandas()
     qso = frame[frame["label"] == SDSS_CLASSES["QSO"]]
-    with_wise: set[int] = set()
-    for shard, group in qso.groupby("shard"):
-        features = pd.read_parquet(
-            feature_path.format(shard=shard), columns=["objectid", "wise_sep_arcsec"]
-        )
-        matched = features[features["wise_sep_arcsec"].notna()]
-        with_wise.update(set(matched["objectid"]) & set(group["objectid"]))
+    features = read_features(feature_path, qso, ["objectid", "wise_sep_arcsec"])
+    with_wise = features.loc[features["wise_sep_arcsec"].notna(), "objectid"]
     for part in ("train", "val"):
         if not qso[qso["split"] == part]["objectid"].isin(with_wise).any():
-            named = source if isinstance(source, str | os.PathLike) else source[0]
             raise InputDataError(
-                named,
+                _first(source),
                 f"no {part}-split QSO of the training set has an AllWISE counterpart: the "
                 "redshift regressor cannot be trained and early-stopped",
                 column="ra",
