@@ -14,12 +14,19 @@ from qzo.io.ztf_format import CATFLAG_UNUSABLE, FILTER_IDS, DRFileName, dr_schem
 from qzo.simulate.schedule import Exposures, sun_ecliptic_longitude
 from qzo.simulate.variability import VariabilityModel
 
-_MAGERR_FLOOR = 0.012
+# Fitted to the clean epochs of the real DR5 fixture (tests/data, docs/simulation.md): a
+# calibration floor, and a photometric term that grows by 10^0.3 per magnitude (between the
+# source- and sky-limited slopes) and reaches SNR 5 at 0.4 mag brighter than the exposure's
+# nominal 5σ depth (DR magerr are empirical: they include the repeatability scatter).
+_MAGERR_FLOOR = 0.0145
 _SNR5_TERM = 1.0857 / 5.0
+_MAGERR_SLOPE = 0.3
+_MAGERR_DEPTH_OFFSET = 0.4
 _DETECTION_OFFSET, _DETECTION_WIDTH = 0.35, 0.12
-_PER_EPOCH_BAD = 0.055
+_PER_EPOCH_BAD = 0.08
+_WORST_OF_BAD = 0.01  # all bits set (65535), as ~0.1 % of real epochs
 _HARMLESS_BITS = np.array([1, 2, 4, 16, 256, 512], dtype=np.uint16)
-_HARMLESS_RATE = 0.01
+_HARMLESS_RATE = 0.002
 _NAN_RATE = 2e-4
 _LIGHT_TIME_AU_DAYS = 499.004784 / 86400.0
 _OBLIQUITY = np.radians(23.4392911)
@@ -27,9 +34,10 @@ _ASTROMETRIC_SIGMA_ARCSEC = 0.06
 
 
 def magerr_model(mag: ArrayLike, limmag: ArrayLike) -> np.ndarray:
-    """1σ magnitude error: SNR = 5 at the exposure's 5σ limit, with a calibration floor."""
-    excess = np.asarray(mag, float) - np.asarray(limmag, float)
-    return np.sqrt(_MAGERR_FLOOR**2 + _SNR5_TERM**2 * 10 ** (0.8 * excess))
+    """1σ magnitude error as real DR files report it: a calibration floor of 0.0145 mag and a
+    photometric term reaching SNR = 5 at ``limmag`` − 0.4 (see the module constants)."""
+    excess = np.asarray(mag, float) - np.asarray(limmag, float) + _MAGERR_DEPTH_OFFSET
+    return np.sqrt(_MAGERR_FLOOR**2 + _SNR5_TERM**2 * 10 ** (2 * _MAGERR_SLOPE * excess))
 
 
 def ecliptic_angles(ra_deg: ArrayLike, dec_deg: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +87,7 @@ def observe_file(
     cloudy = exposures.cloudy[c]
     bad = cloudy | (rng.random(len(r)) < _PER_EPOCH_BAD)
     flags[bad] = CATFLAG_UNUSABLE
-    worst = bad & (rng.random(len(r)) < 0.05)
+    worst = bad & (rng.random(len(r)) < _WORST_OF_BAD)
     flags[worst] = 65535
     harmless = rng.random(len(r)) < _HARMLESS_RATE
     flags[harmless] |= rng.choice(_HARMLESS_BITS, harmless.sum())

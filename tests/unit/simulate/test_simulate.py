@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import simulate_into, small_sky_config
+from conftest import DATA, simulate_into, small_sky_config
 
 from qzo.io.ztf_files import build_inventory, read_lightcurves
 from qzo.io.ztf_format import ALL_COLUMNS, DRFileName, decode_objectid
+from qzo.simulate.realism import epoch_statistics
 from qzo.simulate.ztf import magerr_model
 
 
@@ -81,24 +82,30 @@ def test_class_mix_and_plane_density(sky):
     assert (stars & plane).sum() / area_plane > 3 * (stars & ~plane).sum() / area_high
 
 
-def test_snr_is_five_near_g_20_8(epochs):
-    good = epochs[epochs["catflags"] == 0]
-    per_obj = good.groupby("obj").agg(mag=("mag", "median"), err=("magerr", "mean"))
-    per_obj["snr"] = 1.0857 / per_obj["err"]
-    near = per_obj[(per_obj["mag"] > 20.7) & (per_obj["mag"] < 20.9)]
-    assert len(near) > 100
-    assert 4.5 < near["snr"].median() < 5.6
-    assert magerr_model(20.5, 20.5) == pytest.approx(1.0857 / 5, rel=0.02)
+def test_noise_and_flags_match_the_real_dr5_fixture(sky):
+    """The statistics the classifiers depend on, against the real DR5 file (same code, same
+    bins): median clean-epoch magerr at g = 15…19 within 12 %, flagged epochs within 1.5
+    points (docs/simulation.md)."""
+    _, _, files, _, _ = sky
+    real = epoch_statistics([DATA / "ztf_dr5_field202_rc61_sample.parquet"])
+    simulated = epoch_statistics(files)
+    for centre, value in real["median_magerr_clean"].items():
+        assert simulated["median_magerr_clean"][centre] == pytest.approx(value, rel=0.12), centre
+    assert simulated["flagged_fraction"] == pytest.approx(real["flagged_fraction"], abs=0.015)
+    assert simulated["unusable_fraction"] == pytest.approx(real["unusable_fraction"], abs=0.015)
 
 
-def test_about_eight_percent_bad_epochs(epochs):
+def test_magerr_model_has_the_real_floor_and_depth():
+    assert magerr_model(12.0, 20.5) == pytest.approx(0.0145, rel=0.01)
+    assert magerr_model(20.1, 20.5) == pytest.approx(np.hypot(0.0145, 1.0857 / 5), rel=1e-6)
+
+
+def test_bad_epochs_carry_the_unusable_bit(epochs):
     flags = epochs["catflags"].to_numpy()
     bad = flags >= 32768
-    assert 0.065 < bad.mean() < 0.10
     assert (flags == 65535).any()
     harmless = flags[(flags > 0) & ~bad]
     assert len(harmless) and set(np.unique(harmless)) <= {1, 2, 4, 16, 256, 512, 3, 5, 6}
-    assert np.isnan(epochs["mag"]).sum() < 0.001 * len(epochs)
 
 
 def test_epochs_inside_palomar_nights_and_time_range(epochs):
@@ -137,8 +144,10 @@ def test_qsos_vary_and_constant_stars_do_not(sky, epochs):
     var = objects.set_index("objectid")["source_id"].map(truth.set_index("source_id")["var_type"])
     ratio = stats["std"] / stats["err"]
     kind = var.loc[stats.index].astype(str)
-    assert ratio[kind == "drw"].median() > 2.0
-    assert 0.8 < ratio[kind == "constant"].median() < 1.4
+    # With real ZTF noise most of these QSOs are g ≈ 18.5–19.5, where magerr ≈ 0.05–0.15 mag
+    # and DRW rms (SF∞ / √2 ≈ 0.07–0.25 mag) is comparable: variable, but not by far.
+    assert 0.8 < ratio[kind == "constant"].median() < 1.2
+    assert ratio[kind == "drw"].median() > ratio[kind == "constant"].median() + 0.25
 
 
 def test_wise_coverage_and_sdss_labels(sky):
