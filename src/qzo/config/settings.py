@@ -111,5 +111,6 @@ class XGBSettings(_FromConfig):
     subsample: float
     reg_lambda: float
     seed: int
+    catalog_light_curve_features: list[str]
     experiments: list[list[str]]
     threads: int

@@ -18,24 +18,34 @@ from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.lightcurves.crossmatch import GAIA, PS1, WISE
+from qzo.lightcurves.features import feature_names
 
 CLASS_NAMES = ("galaxy", "QSO", "star")
 QSO = CLASS_NAMES.index("QSO")
 LC_PROBABILITIES = [f"p_lc_{c}" for c in CLASS_NAMES]
 
-# Feature sets by survey; an experiment or a model is a list of them.
+# Feature sets by source; an experiment or a model is a list of them (a column in two sets
+# counts once). ``ztf`` is the paper's light-curve set (the transformer's probabilities and the
+# magnitude), ``shallow`` the light-curve statistics of qzo.lightcurves.features and the magnitude.
 FEATURE_SETS = {
     "ztf": [*LC_PROBABILITIES, "mag_median"],
+    "shallow": [*feature_names(), "mag_median"],
     "wise": WISE.features,
     "ps": PS1.features,
     "gaia": GAIA.features,
 }
-# The catalog's models: p_* (light curve + magnitude), p_WISE_* (+ WISE), and the redshift.
-CATALOG_MODELS = {"ztf": ["ztf"], "ztf_wise": ["ztf", "wise"]}
+#: The catalog's classifiers: p_* (the light curve and magnitude), p_WISE_* (+ WISE).
+CATALOG_CLASSIFIERS = ("ztf", "ztf_wise")
 OUTPUT_PREFIX = {"ztf": "p_", "ztf_wise": "p_WISE_"}
 #: The saved boosters: the catalog's classifiers and the photometric-redshift regressor.
-MODEL_NAMES = [*CATALOG_MODELS, "redshift"]
+MODEL_NAMES = [*CATALOG_CLASSIFIERS, "redshift"]
 REDSHIFT_FEATURES = ["mag_median", *WISE.features]
+
+
+def catalog_feature_sets(light_curve_sets: Sequence[str]) -> dict[str, list[str]]:
+    """Each catalog classifier's feature sets, given the light-curve sets it uses
+    (``xgb.catalog_light_curve_features``: ``["ztf"]`` is the paper's)."""
+    return {"ztf": list(light_curve_sets), "ztf_wise": [*light_curve_sets, "wise"]}
 
 
 def probability_columns(model: str) -> list[str]:
@@ -48,7 +58,7 @@ def features_of(sets: Iterable[str]) -> list[str]:
     unknown = sorted(set(sets) - set(FEATURE_SETS))
     if unknown:
         raise ValueError(f"unknown feature set(s) {unknown}; known: {sorted(FEATURE_SETS)}")
-    return [f for s in sets for f in FEATURE_SETS[s]]
+    return list(dict.fromkeys(f for s in sets for f in FEATURE_SETS[s]))
 
 
 def booster_params(settings: XGBSettings) -> dict:

@@ -34,7 +34,7 @@ from qzo.io.atomic import atomic_path, write_parquet_atomic
 from qzo.io.hats_metadata import write_hats_metadata
 from qzo.models.metrics import magnitude_cut
 from qzo.models.xgb import (
-    CATALOG_MODELS,
+    CATALOG_CLASSIFIERS,
     LC_PROBABILITIES,
     MODEL_NAMES,
     QSO,
@@ -101,7 +101,7 @@ def predict_objects(features: pd.DataFrame, models: dict) -> pd.DataFrame:
     out = pd.DataFrame({"ID": features["objectid"].to_numpy()})
     for col in ("ra", "dec", "n_obs", "is_duplicate", "mag_median"):
         out[col] = features[col].to_numpy()
-    for name in CATALOG_MODELS:
+    for name in CATALOG_CLASSIFIERS:
         out[probability_columns(name)] = predict_proba(models[name], features)
     out["redshift"] = predict_redshift(models["redshift"], features)
     for col in EXTRA_COLUMNS:

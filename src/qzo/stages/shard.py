@@ -17,6 +17,7 @@ from qzo.io.catalog_files import catalog_columns, read_catalog_shard
 from qzo.io.ztf_files import read_shard_lightcurves
 from qzo.lightcurves.crossmatch import ZTF_COLUMNS, shard_features
 from qzo.lightcurves.dedup import flag_duplicates
+from qzo.lightcurves.features import light_curve_features
 from qzo.lightcurves.preprocess import check_accounting, objects_table, preprocess, sum_accounting
 from qzo.sky.healpix import HEALPIX_29
 from qzo.sky.partition import load_plan, reduce_planned_shard
@@ -42,12 +43,14 @@ def shard(
     features: StrPath,
     accounting: StrPath,
 ) -> dict:
-    """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch.
+    """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch →
+    shallow light-curve features.
 
     Reads the plan, the shard's pieces in ``batches`` and, for each external catalog, its shard
     and margin files (``catalog_shards``; ``catalog_specs`` are the catalogs' config). Writes the
     shard's light curves and margin (HATS), its preprocessed objects (and the margin's, for
-    dedup across the border), duplicate flags, feature table, and last its ``accounting``.
+    dedup across the border), duplicate flags, feature table (with the shallow light-curve
+    features), and last its ``accounting``.
     """
     counts = reduce_planned_shard(load_plan(plan), shard, batches, lightcurves, lightcurves_margin)
 
@@ -71,6 +74,8 @@ def shard(
     feature_table, acc["crossmatch"] = _features(
         result.objects, flags, catalog_shards, catalog_specs, crossmatch
     )
+    shallow = light_curve_features(result.offsets, result.mjd, result.mag, result.magerr)
+    feature_table = pd.concat([feature_table, shallow], axis=1)
     feature_table[HEALPIX_29] = table.column(HEALPIX_29).to_numpy()
     write_parquet_atomic(feature_table, features)
     write_json_atomic(acc, accounting)

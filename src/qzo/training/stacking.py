@@ -20,11 +20,11 @@ import pandas as pd
 from qzo.config.settings import XGBSettings
 from qzo.models.metrics import class_scores, redshift_scores
 from qzo.models.xgb import (
-    CATALOG_MODELS,
     LC_PROBABILITIES,
     QSO,
     REDSHIFT_FEATURES,
     best_iteration,
+    catalog_feature_sets,
     features_of,
     fit_classifier,
     fit_regressor,
@@ -116,7 +116,7 @@ def fit_catalog_models(
     predictions[LC_PROBABILITIES] = oof
     stacking_rows: list[dict] = []
     summary: dict = {"rows": {s: int(n) for s, n in labels["split"].value_counts().items()}}
-    for name, sets in CATALOG_MODELS.items():
+    for name, sets in catalog_feature_sets(settings.catalog_light_curve_features).items():
         feats = features_of(sets)
         model, scores = _fit_and_score(stacked, feats, settings)
         boosters[name] = model
@@ -148,7 +148,14 @@ def fit_catalog_models(
     test_qso = qso & (split == "test")
     summary["redshift_test"] = redshift_scores(table["z"][test_qso], redshift[test_qso])
 
-    experiments = []
+    # The transformer alone: the argmax of its (out-of-sample) probabilities on the test split.
+    test = split == "test"
+    experiments = [
+        {
+            "features": "ASTROMER alone",
+            **class_scores(table.loc[test, "label"], stacked.loc[test, LC_PROBABILITIES], QSO),
+        }
+    ]
     for sets in settings.experiments:
         _, scores = _fit_and_score(stacked, features_of(sets), settings)
         experiments.append({"features": " + ".join(s.upper() for s in sets), **scores})

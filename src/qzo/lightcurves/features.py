@@ -1,0 +1,93 @@
+"""Shallow light-curve features (the paper's §4.1 baseline), computed with the ``light-curve``
+package's Rust extractors over a whole shard at once.
+
+They are computed on the same ≤ ``max_nights`` night-averaged sequence the transformer sees
+(``mjd``, ``mag``, ``magerr`` of the preprocessed objects), so deep and shallow models compare
+models, not data. The choice (docs/method.md, "Shallow light-curve features"):
+
+- amplitude and spread: half amplitude, standard deviation, the 10–90 % inter-percentile range,
+  the median absolute deviation, the fraction beyond 1σ;
+- variability beyond the errors: reduced χ², excess variance, Stetson K, the Anderson–Darling
+  normality statistic;
+- time structure: η (von Neumann ratio) and its time-weighted ηᵉ (a smooth, red-noise light
+  curve has a small η: the signature of a damped random walk), the cumulative-sum range, the
+  linear trend and its significance;
+- shape: skew, kurtosis, Otsu's two-level split (mean difference, the spreads and the share of
+  the lower group: eclipses and outbursts);
+- periodicity: the Lomb–Scargle peak's period and its signal-to-noise.
+
+Light curves too short for a feature get NaN there (XGBoost learns a default branch for it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+#: Prefix of every shallow feature column.
+PREFIX = "lc_"
+
+
+def _extractor():  # type: ignore[no-untyped-def]
+    import light_curve as lc
+
+    return lc.Extractor(
+        lc.Amplitude(),
+        lc.StandardDeviation(),
+        lc.InterPercentileRange(0.1),
+        lc.MedianAbsoluteDeviation(),
+        lc.BeyondNStd(1.0),
+        lc.ReducedChi2(),
+        lc.ExcessVariance(),
+        lc.StetsonK(),
+        lc.AndersonDarlingNormal(),
+        lc.Eta(),
+        lc.EtaE(),
+        lc.Cusum(),
+        lc.LinearTrend(),
+        lc.Skew(),
+        lc.Kurtosis(),
+        lc.OtsuSplit(),
+        lc.Periodogram(peaks=1, resolution=5.0, max_freq_factor=1.0, fast=True),
+    )
+
+
+def _column(name: str) -> str:
+    return PREFIX + name.lower().replace("-", "_")
+
+
+def feature_names() -> list[str]:
+    """The feature columns, in the order :func:`light_curve_features` writes them."""
+    return [_column(n) for n in _extractor().names]
+
+
+def light_curve_features(
+    offsets: np.ndarray,
+    mjd: np.ndarray,
+    mag: np.ndarray,
+    magerr: np.ndarray,
+    threads: int = 1,
+) -> pd.DataFrame:
+    """One row of :func:`feature_names` per light curve (``offsets`` into the flat, time-sorted
+    ``mjd``, ``mag``, ``magerr`` arrays), float32, NaN where a light curve is too short."""
+    extractor = _extractor()
+    names = [_column(n) for n in extractor.names]
+    if len(offsets) < 2:
+        return pd.DataFrame({n: np.zeros(0, np.float32) for n in names})
+    # One Arrow list of (t, m, sigma) structs: the extractor reads it without a copy or a
+    # Python loop over light curves.
+    epochs = pa.StructArray.from_arrays(
+        [pa.array(np.asarray(a, dtype=np.float64)) for a in (mjd, mag, magerr)],
+        names=["t", "m", "sigma"],
+    )
+    curves = pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int32)), epochs)
+    values = extractor.many(
+        curves,
+        arrow_fields={"t": "t", "m": "m", "sigma": "sigma"},
+        fill_value=np.nan,
+        sorted=True,
+        check=False,
+        n_jobs=threads,
+    )
+    return pd.DataFrame(np.asarray(values, dtype=np.float32), columns=names)
