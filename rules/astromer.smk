@@ -1,7 +1,9 @@
 rule astromer_pretrain:
-    """Stage 1: masked-reconstruction (re)training of the encoder (GPU job)."""
+    """Stage 1: masked-reconstruction (re)training of the encoder (GPU job), on a sample of
+    every preprocessed light curve of the sky (astromer.pretrain_data: sky) or on the training
+    set."""
     input:
-        training_set=results("labels/training_set.parquet"),
+        unpack(get_astromer_pretrain_input),
     output:
         weights=results("astromer/pretrain/encoder.weights.h5"),
         summary=results("astromer/pretrain/summary.json"),

@@ -210,6 +210,19 @@ def get_features_template(wildcards):
     return results("features/dataset/{shard}.parquet")
 
 
+def get_astromer_pretrain_input(wildcards):
+    """Stage 1's data: every shard's preprocessed light curves and their count (sky), or the
+    training set."""
+    if config["astromer"]["pretrain_data"] == "sky":
+        return {
+            "objects": per_shard(results("preprocess/dataset/{shard}.parquet"))(
+                wildcards
+            ),
+            "preprocess_summary": results("preprocess/summary.json"),
+        }
+    return {"training_set": results("labels/training_set.parquet")}
+
+
 def get_evaluate_truth(wildcards):
     """The simulated truth, or nothing on real data."""
     if not config["simulation"]["enabled"]:
@@ -222,7 +235,7 @@ def get_evaluate_truth(wildcards):
 
 # --- outputs -------------------------------------------------------------------------------------
 
-EVALUATION_TABLES = ["table1", "table3", "table4", "stacking"]
+EVALUATION_TABLES = ["table1", "table3", "table4", "stacking", "light_curve_models"]
 
 
 def evaluation_tables():

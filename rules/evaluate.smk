@@ -5,6 +5,7 @@ rule evaluate:
         unpack(get_evaluate_truth),
         training_predictions=results("xgb/training_predictions.parquet"),
         experiments=results("xgb/experiments.csv"),
+        light_curve_models=results("xgb/light_curve_models.parquet"),
         stacking=results("xgb/stacking.csv"),
         importance=results("xgb/importance.csv"),
         hats=results("catalog/hats/qzo_objects"),
@@ -30,6 +31,11 @@ rule evaluate:
             caption="../workflow/report/fig9.rst",
             category="Catalog",
         ),
+        fig_light_curve_models=report(
+            results("evaluate/fig_light_curve_models.png"),
+            caption="../workflow/report/fig_light_curve_models.rst",
+            category="Classification",
+        ),
         skymap=report(
             results("evaluate/skymap.png"),
             caption="../workflow/report/skymap.rst",
@@ -43,6 +49,14 @@ rule evaluate:
     conda:
         "../envs/cpu.yaml"
     params:
-        settings={**config["evaluate"], **config["catalog"]},
+        settings={
+            **config["evaluate"],
+            **config["catalog"],
+            "catalog_light_curve_features": config["xgb"][
+                "catalog_light_curve_features"
+            ],
+            "xgb": config["xgb"],
+            "threads": config["threads"],
+        },
     script:
         "../workflow/scripts/evaluate.py"

@@ -12,6 +12,7 @@ rule xgb_train:
         models=expand(results("xgb/models/{model}.json"), model=XGB_MODELS),
         predictions=results("xgb/training_predictions.parquet"),
         experiments=results("xgb/experiments.csv"),
+        light_curve_models=results("xgb/light_curve_models.parquet"),
         stacking=results("xgb/stacking.csv"),
         importance=results("xgb/importance.csv"),
         summary=results("xgb/summary.json"),

@@ -26,6 +26,10 @@ def test_env_pins_match_pyproject(env):
         if isinstance(dep, str):
             name, _, version = dep.partition("=")
             conda[name.lower()] = version.lstrip("=")
+        else:  # the pip section: PyPI-only packages, pinned name==version
+            for pip_dep in dep["pip"]:
+                name, _, version = pip_dep.partition("==")
+                conda[name.lower()] = version
     pins = _pyproject_pins()
     for name, version in pins.items():
         assert conda.get(name) == version, (

@@ -20,6 +20,8 @@ from conftest import CUTS, REPO, TINY, catalog_files, real_data_config, write_co
 from conftest import run_workflow as snakemake
 from hats.io.validation import is_valid_catalog
 
+from qzo.lightcurves.features import feature_names
+from qzo.models.xgb import features_of, load_model
 from qzo.products.catalog import (
     CATALOG_COLUMNS,
     QZO_COLUMNS,
@@ -146,6 +148,21 @@ def test_features_equal_an_all_sky_match(tiny_run):
     # (Counterparts across shard borders: tests/unit/lightcurves/test_crossmatch.py.)
 
 
+def test_catalog_models_learn_from_transformer_and_shallow_features(tiny_run):
+    """By default the catalog's classifiers see the transformer's probabilities and the
+    shallow light-curve features (xgb.catalog_light_curve_features), the shard's feature table
+    holds the latter for every object, and Table 1's caption says so."""
+    features = _all_shards(tiny_run / "results/features/dataset")
+    assert set(feature_names()) <= set(features.columns)
+    long = features["n_obs"] >= 4
+    assert features.loc[long, "lc_standard_deviation"].notna().all() and long.sum() > 100
+    for name, extra in (("ztf", []), ("ztf_wise", ["wise"])):
+        booster = load_model(tiny_run / f"results/xgb/models/{name}.json")
+        assert booster.feature_names == features_of(["ztf", "shallow", *extra])
+    caption = (tiny_run / "results/evaluate/table1.md").read_text().splitlines()[0]
+    assert "transformer probabilities + shallow light-curve statistics" in caption
+
+
 def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
     summary = json.loads((tiny_run / "results/catalog/summary.json").read_text())
@@ -179,7 +196,13 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     assert len(table1) == 6 and table1.loc[0, "fraction"] == 1.0
     assert np.isfinite(table1["accuracy"]).all()
     table3 = pd.read_csv(out / "table3.csv")
-    assert list(table3["features"]) == ["ZTF", "ZTF + WISE", "ZTF + PS + WISE + GAIA"]
+    assert list(table3["features"]) == [
+        "ASTROMER alone",
+        "ZTF",
+        "SHALLOW",
+        "ZTF + WISE",
+        "ZTF + PS + WISE + GAIA",
+    ]
     assert table3["accuracy"].between(0, 1).all()
     table4 = pd.read_csv(out / "table4.csv").set_index("cut")
     assert (np.diff(table4.to_numpy(), axis=1) <= 0).all() and table4.iloc[0, 0] > 0

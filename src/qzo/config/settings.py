@@ -77,6 +77,10 @@ class AstromerSettings(_FromConfig):
     dff: int
     dropout: float
     window: int
+    magnitude_scale: float
+    pretrain_data: str
+    pretrain_sample_size: int
+    pretrain_val_fraction: float
     pretrain: StageSettings
     finetune: StageSettings
     shards_per_job: int
@@ -93,7 +97,7 @@ class AstromerSettings(_FromConfig):
     @property
     def architecture(self) -> dict[str, Any]:
         """The encoder's constructor arguments (random initialisation)."""
-        keys = ("num_layers", "d_model", "num_heads", "dff", "dropout", "window")
+        keys = ("num_layers", "d_model", "num_heads", "dff", "dropout", "window", "magnitude_scale")
         return {k: getattr(self, k) for k in keys}
 
 

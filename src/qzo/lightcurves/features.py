@@ -27,6 +27,8 @@ import pyarrow as pa
 
 #: Prefix of every shallow feature column.
 PREFIX = "lc_"
+#: Fewest nights a light curve needs for its features (kurtosis needs four); shorter: NaN.
+MIN_EPOCHS = 4
 
 
 def _extractor():  # type: ignore[no-untyped-def]
@@ -70,24 +72,30 @@ def light_curve_features(
     threads: int = 1,
 ) -> pd.DataFrame:
     """One row of :func:`feature_names` per light curve (``offsets`` into the flat, time-sorted
-    ``mjd``, ``mag``, ``magerr`` arrays), float32, NaN where a light curve is too short."""
+    ``mjd``, ``mag``, ``magerr`` arrays), float32; NaN rows for light curves of fewer than
+    :data:`MIN_EPOCHS` nights, NaN where a feature is undefined."""
     extractor = _extractor()
     names = [_column(n) for n in extractor.names]
-    if len(offsets) < 2:
-        return pd.DataFrame({n: np.zeros(0, np.float32) for n in names})
-    # One Arrow list of (t, m, sigma) structs: the extractor reads it without a copy or a
-    # Python loop over light curves.
-    epochs = pa.StructArray.from_arrays(
-        [pa.array(np.asarray(a, dtype=np.float64)) for a in (mjd, mag, magerr)],
-        names=["t", "m", "sigma"],
-    )
-    curves = pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int32)), epochs)
-    values = extractor.many(
-        curves,
-        arrow_fields={"t": "t", "m": "m", "sigma": "sigma"},
-        fill_value=np.nan,
-        sorted=True,
-        check=False,
-        n_jobs=threads,
-    )
-    return pd.DataFrame(np.asarray(values, dtype=np.float32), columns=names)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    counts = np.diff(offsets)
+    out = np.full((len(counts), len(names)), np.nan, dtype=np.float32)
+    # Shorter curves get NaN rows without reaching the extractors (the periodogram panics on
+    # a single epoch).
+    long = counts >= MIN_EPOCHS
+    if long.any():
+        epochs = np.repeat(long, counts)
+        fields = [pa.array(np.asarray(a, dtype=np.float64)[epochs]) for a in (mjd, mag, magerr)]
+        # One Arrow list of (t, m, sigma) structs: read without a copy or a Python loop.
+        curves = pa.ListArray.from_arrays(
+            pa.array(np.concatenate([[0], np.cumsum(counts[long])]).astype(np.int32)),
+            pa.StructArray.from_arrays(fields, names=["t", "m", "sigma"]),
+        )
+        out[long] = extractor.many(
+            curves,
+            arrow_fields={"t": "t", "m": "m", "sigma": "sigma"},
+            fill_value=np.nan,
+            sorted=True,
+            check=False,
+            n_jobs=threads,
+        )
+    return pd.DataFrame(out, columns=names)

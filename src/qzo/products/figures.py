@@ -62,6 +62,28 @@ def figure3(test: pd.DataFrame, path: StrPath, cfg: dict) -> None:
     _save(fig, path)
 
 
+def light_curve_models_figure(table: pd.DataFrame, path: StrPath) -> None:
+    """QSO F1 of each light-curve model per bin of n_obs and of magnitude (the rows of
+    :func:`qzo.products.evaluate.light_curve_model_table`)."""
+    plt = _pyplot()
+    models = [c for c in table.columns if c not in ("bin", "n", "qsos")]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for ax, axis in zip(axes, ("n_obs", "g"), strict=True):
+        rows = table[table["bin"].str.startswith(axis + " ")]
+        x = np.arange(len(rows))
+        for model in models:
+            ax.plot(x, rows[model], "o-", label=model)
+        ticks = [
+            f"{b.split(' ', 1)[1]}\n({q} QSOs)"
+            for b, q in zip(rows["bin"], rows["qsos"], strict=True)
+        ]
+        ax.set_xticks(x, ticks, fontsize=7)
+        ax.set(xlabel="n_obs (nights)" if axis == "n_obs" else "g median magnitude")
+    axes[0].set(ylabel="QSO F1 (test split)", ylim=(0, 1.02))
+    axes[1].legend(fontsize=8, loc="lower left")
+    _save(fig, path)
+
+
 def figure7(importance: pd.DataFrame, path: StrPath) -> None:
     """Feature importance (share of total gain), QSO vs the rest, every feature set."""
     plt = _pyplot()

@@ -32,26 +32,37 @@ def _copy_log(checkpoints: StrPath, metrics: StrPath) -> None:
 
 def astromer_pretrain(
     *,
-    training_set: StrPath,
     settings: dict,
     checkpoints: StrPath,
     weights_cache: StrPath,
     weights: StrPath,
     summary: StrPath,
     metrics: StrPath,
+    training_set: StrPath | None = None,
+    objects: Sequence[StrPath] = (),
+    preprocess_summary: StrPath | None = None,
 ) -> dict:
-    """Stage 1 on the train split (validation: the val split), from the config section
-    ``astromer`` (``settings``). Resumes from ``checkpoints`` after a kill; published initial
-    weights are unpacked in ``weights_cache``. Writes the encoder's ``weights``, a ``summary``
-    (epochs, best loss, the encoder's architecture) and the per-epoch ``metrics``."""
-    from qzo.models.astromer.fitting import pretrain_encoder
+    """Stage 1, from the config section ``astromer`` (``settings``): on the sky's preprocessed
+    shards (``objects``, read one at a time; ``preprocess_summary`` counts them) when
+    ``pretrain_data`` is ``sky``, else on the ``training_set``'s train split (validation: its
+    val split). Resumes from ``checkpoints`` after a kill; published initial weights are
+    unpacked in ``weights_cache``. Writes the encoder's ``weights``, a ``summary`` (epochs, best
+    loss, the encoder's architecture, the data) and the per-epoch ``metrics``."""
+    from qzo.models.astromer.fitting import pretrain_encoder, sky_sample
 
-    encoder, result = pretrain_encoder(
-        pq.read_table(training_set),
-        AstromerSettings.from_config(settings),
-        checkpoints,
-        weights_cache,
-    )
+    cfg = AstromerSettings.from_config(settings)
+    if cfg.pretrain_data == "sky":
+        if preprocess_summary is None:
+            raise ValueError("astromer_pretrain on the sky needs the preprocessing summary")
+        total = json.loads(Path(preprocess_summary).read_text())["objects_out"]
+        table, data = sky_sample(objects, total, cfg)
+    elif training_set is not None:
+        table, data = pq.read_table(training_set), {"training_set": str(training_set)}
+    else:
+        raise ValueError("astromer_pretrain on the training set needs training_set")
+    encoder, result = pretrain_encoder(table, cfg, checkpoints, weights_cache)
+    result = {**result, "data": {"source": cfg.pretrain_data, **data}}
+    log.info("stage 1 data: %s", json.dumps(result["data"]))
     with atomic_path(weights) as tmp:
         h5 = Path(str(tmp) + ".weights.h5")  # Keras insists on the suffix
         encoder.save_weights(h5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.models.metrics import redshift_scores
@@ -13,16 +14,18 @@ from qzo.products import figures
 from qzo.products.evaluate import (
     class_labels,
     count_sky,
+    light_curve_model_table,
+    oracle_classes,
     read_truth,
+    read_truth_variability,
     table1,
+    table1_caption,
     table4,
     truth_table,
     write_table,
 )
 
 CAPTIONS = {
-    "table1": "Table 1. ZTF model (light-curve probabilities + mag_median) on the test split, "
-    "per data cut.",
     "table3": "Table 3. QSO F1 and accuracy on the test split for each feature set (missing "
     "survey features left to XGBoost).",
     "table4": "Table 4. QSO candidates (non-duplicates) over the sky per data cut and minimum "
@@ -31,6 +34,11 @@ CAPTIONS = {
     "test-split scores.",
     "truth": "Simulated sky: the catalogs' true purity and completeness beside the same "
     "selection's scores on the labelled test split.",
+    "light_curve_models": "Light-curve models on the test split: QSO F1 of the transformer "
+    "alone (argmax), XGBoost on its probabilities (deep), on the shallow light-curve "
+    "statistics and on both (each with mag_median), and on the simulated sky the oracle "
+    "(XGBoost on the true variability parameters + mag_median), over all objects and per bin "
+    "of n_obs and of magnitude.",
 }
 
 
@@ -38,6 +46,7 @@ def evaluate(
     *,
     training_predictions: StrPath,
     experiments: StrPath,
+    light_curve_models: StrPath,
     stacking: StrPath,
     importance: StrPath,
     hats: StrPath,
@@ -50,6 +59,9 @@ def evaluate(
     table4_md: StrPath,
     stacking_csv: StrPath,
     stacking_md: StrPath,
+    light_curve_models_csv: StrPath,
+    light_curve_models_md: StrPath,
+    fig_light_curve_models: StrPath,
     fig3: StrPath,
     fig7: StrPath,
     fig8: StrPath,
@@ -65,7 +77,8 @@ def evaluate(
     a QZO sky map, and a summary. Test-split scores come from ``xgb_train``'s
     ``training_predictions``, sky counts from the catalog's HATS copy ``hats``. With the
     simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` table. ``settings``
-    is the config section ``evaluate`` plus ``catalog``."""
+    is the config section ``evaluate`` plus ``catalog``, ``catalog_light_curve_features`` and
+    (for the oracle of the light-curve model comparison) ``xgb`` and ``threads``."""
     preds = pd.read_parquet(training_predictions)
     test = preds[preds["split"] == "test"].reset_index(drop=True)
     truth = None
@@ -74,7 +87,7 @@ def evaluate(
     counts = count_sky(hats, settings, truth)
 
     scores_by_cut = table1(test, settings)
-    write_table(scores_by_cut, table1_csv, table1_md, CAPTIONS["table1"])
+    write_table(scores_by_cut, table1_csv, table1_md, table1_caption(settings))
     write_table(pd.read_csv(experiments), table3_csv, table3_md, CAPTIONS["table3"])
     write_table(table4(counts), table4_csv, table4_md, CAPTIONS["table4"])
     write_table(pd.read_csv(stacking), stacking_csv, stacking_md, CAPTIONS["stacking"])
@@ -83,11 +96,22 @@ def evaluate(
     figures.figure8(test, fig8)
     figures.figure9(counts, fig9)
     figures.sky_map(counts, skymap, settings["skymap_order"])
+    models = pd.read_parquet(light_curve_models)
+    if truth_sources is not None and truth_objects is not None:
+        xgb = XGBSettings.from_config(settings["xgb"], threads=settings["threads"])
+        oracle = oracle_classes(preds, read_truth_variability(truth_sources, truth_objects), xgb)
+        models["oracle"] = oracle.reindex(models["objectid"]).to_numpy()
+    by_bin = light_curve_model_table(models, settings)
+    write_table(
+        by_bin, light_curve_models_csv, light_curve_models_md, CAPTIONS["light_curve_models"]
+    )
+    figures.light_curve_models_figure(by_bin, fig_light_curve_models)
     with_redshift = test[(class_labels(test) == QSO) & test["redshift"].notna()]
     result = {
         "test_rows": len(test),
         "redshift": redshift_scores(with_redshift["z"], with_redshift["redshift"]),
         "table1": scores_by_cut.to_dict("records"),
+        "light_curve_models": by_bin.to_dict("records"),
     }
     if truth is not None:
         if truth_csv is None or truth_md is None:

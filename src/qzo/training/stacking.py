@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 #: The training-set columns the stacking reads.
 LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
+#: Light-curve models compared object by object on the test split (beside the transformer
+#: alone): XGBoost on the transformer's probabilities (deep), on the shallow light-curve
+#: statistics, and on both; each with ``mag_median``.
+LIGHT_CURVE_MODELS = {"deep": ["ztf"], "shallow": ["shallow"], "deep + shallow": ["ztf", "shallow"]}
 
 
 def stacked_probabilities(
@@ -79,12 +83,13 @@ def _fit_and_score(
 @dataclass
 class CatalogModels:
     """What ``xgb_train`` produces: the boosters by name (``ztf``, ``ztf_wise``, ``redshift``),
-    the training set's predictions, and the tables behind Table 3, the stacking comparison and
-    Fig. 7."""
+    the training set's predictions, the tables behind Table 3, the stacking comparison and
+    Fig. 7, and the light-curve models' predicted classes on the test split."""
 
     boosters: dict
     predictions: pd.DataFrame
     experiments: pd.DataFrame
+    light_curve_models: pd.DataFrame
     stacking: pd.DataFrame
     importance: pd.DataFrame
     summary: dict
@@ -148,17 +153,29 @@ def fit_catalog_models(
     test_qso = qso & (split == "test")
     summary["redshift_test"] = redshift_scores(table["z"][test_qso], redshift[test_qso])
 
+    # Each feature-set model is fitted once, whether Table 3 or the comparison asks for it.
+    fitted: dict[tuple[str, ...], tuple[Any, dict]] = {}
+
+    def fit_sets(sets: Sequence[str]) -> tuple[Any, dict]:
+        if tuple(sets) not in fitted:
+            fitted[tuple(sets)] = _fit_and_score(stacked, features_of(sets), settings)
+        return fitted[tuple(sets)]
+
     # The transformer alone: the argmax of its (out-of-sample) probabilities on the test split.
     test = split == "test"
+    test_rows = stacked[test]
     experiments = [
         {
             "features": "ASTROMER alone",
-            **class_scores(table.loc[test, "label"], stacked.loc[test, LC_PROBABILITIES], QSO),
+            **class_scores(test_rows["label"], test_rows[LC_PROBABILITIES], QSO),
         }
     ]
     for sets in settings.experiments:
-        _, scores = _fit_and_score(stacked, features_of(sets), settings)
-        experiments.append({"features": " + ".join(s.upper() for s in sets), **scores})
+        experiments.append({"features": " + ".join(s.upper() for s in sets), **fit_sets(sets)[1]})
+    light_curve_models = test_rows[["objectid", "n_obs", "mag_median", "label"]].copy()
+    light_curve_models["transformer"] = test_rows[LC_PROBABILITIES].to_numpy().argmax(1)
+    for name, sets in LIGHT_CURVE_MODELS.items():
+        light_curve_models[name] = predict_proba(fit_sets(sets)[0], test_rows).argmax(1)
     # Feature importance (the paper's Fig. 7): QSO vs the rest, every feature set.
     binary = stacked.assign(is_qso=(stacked["label"] == QSO).astype(int))
     all_sets = list(dict.fromkeys(s for sets in settings.experiments for s in sets))
@@ -175,6 +192,7 @@ def fit_catalog_models(
         boosters=boosters,
         predictions=predictions,
         experiments=pd.DataFrame(experiments),
+        light_curve_models=light_curve_models.reset_index(drop=True),
         stacking=pd.DataFrame(stacking_rows),
         importance=importance.reset_index(),
         summary=summary,

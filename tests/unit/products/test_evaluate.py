@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from qzo.config import default_config
-from qzo.products.evaluate import SkyCounts, table1, table4, truth_table
+from qzo.config.settings import XGBSettings
+from qzo.products.evaluate import (
+    SkyCounts,
+    class_labels,
+    light_curve_model_table,
+    oracle_classes,
+    table1,
+    table4,
+    truth_table,
+)
 
 CFG = {**default_config()["evaluate"], **default_config()["catalog"]}
 
@@ -113,3 +122,54 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
     assert everything["rows"] == 4 and everything["true_purity"] == pytest.approx(3 / 4)
     assert everything["true_completeness"] == 1.0
     assert qzo["test_purity"] == 1.0 and qzo["test_completeness"] == 1.0
+
+
+def test_light_curve_model_table_scores_each_model_per_bin():
+    cfg = {"compare_n_obs_edges": [0, 50, 1000], "compare_mag_edges": [10, 19, 25]}
+    qso, star = 1, 2
+    models = pd.DataFrame(
+        {
+            "objectid": np.arange(6),
+            "n_obs": [10, 20, 30, 60, 70, 80],
+            "mag_median": [18.0, 18.5, 19.5, 18.0, 19.6, 20.0],
+            "label": [qso, qso, star, qso, star, qso],
+            # right on every object / calls everything a QSO
+            "good": [qso, qso, star, qso, star, qso],
+            "eager": [qso] * 6,
+        }
+    )
+    table = light_curve_model_table(models, cfg).set_index("bin")
+    assert list(table.index) == ["all", "n_obs 0–50", "n_obs 50–1000", "g 10–19", "g 19–25"]
+    assert table.loc["all", "good"] == 1.0
+    assert table.loc["all", "eager"] == pytest.approx(2 * 4 / (6 + 4))
+    assert table.loc["n_obs 0–50", "eager"] == pytest.approx(2 * 2 / (3 + 2))
+    assert table.loc["g 10–19", "eager"] == 1.0  # three QSOs, nothing else
+    assert table.loc["g 19–25", ["n", "qsos"]].tolist() == [3, 1]
+
+
+def test_oracle_learns_the_class_from_the_true_variability():
+    rng = np.random.default_rng(3)
+    n = 600
+    cls = rng.choice(["QSO", "STAR", "GALAXY"], n)
+    preds = pd.DataFrame(
+        {
+            "objectid": np.arange(n),
+            "class": cls,
+            "split": rng.choice(["train", "val", "test"], n, p=[0.6, 0.2, 0.2]),
+            "mag_median": rng.uniform(17, 20, n),
+        }
+    )
+    variability = pd.DataFrame(
+        {
+            "tau": np.where(cls == "QSO", rng.uniform(100, 600, n), np.nan),
+            "sf_inf": np.where(cls == "QSO", 0.2, np.nan),
+            "period": np.where(cls == "STAR", rng.uniform(0.3, 1, n), np.nan),
+            "amplitude": np.where(cls == "STAR", 0.5, np.nan),
+        },
+        index=pd.Index(np.arange(n), name="objectid"),
+    )
+    settings = XGBSettings.from_config(default_config()["xgb"], threads=1)
+    oracle = oracle_classes(preds, variability, settings)
+    test = preds[preds["split"] == "test"]
+    assert list(oracle.index) == list(test["objectid"])
+    assert (oracle.to_numpy() == class_labels(test)).mean() > 0.95

@@ -65,7 +65,12 @@ class EncoderBlock(layers.Layer):
 
 class AstromerEncoder(keras.Model):
     """Inputs: dict of ``times``, ``mags``, ``mask`` (each (B, S, 1), mask 1 = padding);
-    output: (B, S, d_model) embeddings."""
+    output: (B, S, d_model) embeddings.
+
+    ``magnitude_scale`` multiplies the centred magnitudes before the input projection (1: the
+    published model). Centred ZTF magnitudes vary by ~0.1 mag while the time encoding has unit
+    amplitude, so a randomly initialised encoder barely sees the variability; a scale of ~10
+    puts both on one footing (docs/method.md, "What the transformer sees")."""
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class AstromerEncoder(keras.Model):
         dff: int = 128,
         dropout: float = 0.1,
         window: int = 200,
+        magnitude_scale: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,6 +91,7 @@ class AstromerEncoder(keras.Model):
             "dff": dff,
             "dropout": dropout,
             "window": window,
+            "magnitude_scale": magnitude_scale,
         }
         self.inp_transform = layers.Dense(d_model, name="inp_transform")
         self.blocks = [
@@ -101,7 +108,7 @@ class AstromerEncoder(keras.Model):
         (B, S): log of how many identical padded positions a token stands for (compact windows,
         see :func:`qzo.models.astromer.windows.compact_windows`)."""
         mask = ops.cast(inputs["mask"], "float32")
-        x = self.inp_transform(inputs["mags"])
+        x = self.inp_transform(inputs["mags"] * self.config_["magnitude_scale"])
         x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)
         x = self.dropout(x, training=training)
         bias = ops.minimum(1.0, mask + ops.transpose(mask, (0, 2, 1)))[:, None, :, :]

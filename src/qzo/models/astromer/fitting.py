@@ -8,12 +8,15 @@ lists (≤ 200 nights), ``label``, ``split`` (train / val / test) and ``fold``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from qzo.arrays.hashrng import hashed_uniform
 from qzo.config.settings import AstromerSettings
 from qzo.io import StrPath
 from qzo.models.astromer.encoder import AstromerEncoder
@@ -50,8 +53,36 @@ def initial_encoder(settings: AstromerSettings, cache_dir: StrPath) -> AstromerE
     weights with the configured sizes."""
     if settings.init_weights:
         weights = resolve_weights(settings.init_weights, cache_dir, settings.init_weights_sha256)
-        return load_pretrained_encoder(weights, settings.window)
+        return load_pretrained_encoder(weights, settings.window, settings.magnitude_scale)
     return AstromerEncoder(**settings.architecture).build_for_window()
+
+
+def sky_sample(
+    objects: Sequence[StrPath], total: int, settings: AstromerSettings
+) -> tuple[pa.Table, dict]:
+    """Stage 1's light curves from the sky: the preprocessed shards (``objects``, ``total``
+    light curves in all) read one at a time, keeping a seeded sample of about
+    ``pretrain_sample_size`` (every one when the sky is smaller) with a ``split`` column (``val``
+    for a ``pretrain_val_fraction`` share, else ``train``). Membership is a hash of ``objectid``
+    and the stage's seed, so it does not depend on how the sky is sharded."""
+    keep = min(1.0, settings.pretrain_sample_size / max(total, 1))
+    parts = []
+    for path in objects:
+        shard = pq.read_table(path, columns=["objectid", "mjd", "mag"])
+        u = hashed_uniform(shard.column("objectid").to_numpy(), settings.pretrain.seed)
+        chosen = u < keep
+        split = np.where(u[chosen] < keep * settings.pretrain_val_fraction, "val", "train")
+        parts.append(
+            shard.filter(pa.array(chosen)).append_column("split", pa.array(split, pa.string()))
+        )
+    table = pa.concat_tables(parts) if parts else pa.table({"split": pa.array([], pa.string())})
+    counts = {name: int(split_mask(table, name).sum()) for name in ("train", "val")}
+    if min(counts.values()) == 0:
+        raise ValueError(
+            f"stage 1 sky sample: {counts['train']} train and {counts['val']} val light curves "
+            f"of {total}; raise astromer.pretrain_sample_size or pretrain_val_fraction"
+        )
+    return table, {"sky_light_curves": total, "sample": counts}
 
 
 def pretrain_encoder(
@@ -60,9 +91,9 @@ def pretrain_encoder(
     checkpoint_dir: StrPath,
     weights_cache: StrPath,
 ) -> tuple[AstromerEncoder, dict]:
-    """Stage 1 on the train split (early stopping on the val split), resumable from
-    ``checkpoint_dir`` (its per-epoch log: :func:`training_log`); returns the encoder and the
-    training summary."""
+    """Stage 1 on the train split of ``table`` (early stopping on its val split), resumable
+    from ``checkpoint_dir`` (its per-epoch log: :func:`training_log`); returns the encoder and
+    the training summary. ``table``: the training set or a :func:`sky_sample`."""
     seed_training(settings.pretrain.seed)
     encoder = initial_encoder(settings, weights_cache)
     window = encoder.config_["window"]

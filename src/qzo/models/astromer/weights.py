@@ -82,8 +82,11 @@ def _variable_map(model: AstromerEncoder) -> dict[str, Any]:
     return out
 
 
-def load_pretrained_encoder(weights_dir: StrPath, window: int | None = None) -> AstromerEncoder:
-    """Build the encoder that ``conf.json`` describes and assign every checkpoint variable."""
+def load_pretrained_encoder(
+    weights_dir: StrPath, window: int | None = None, magnitude_scale: float = 1.0
+) -> AstromerEncoder:
+    """Build the encoder that ``conf.json`` describes and assign every checkpoint variable
+    (``magnitude_scale`` 1 is the published model's input convention)."""
     import tensorflow as tf
 
     weights_dir = Path(weights_dir)
@@ -95,6 +98,7 @@ def load_pretrained_encoder(weights_dir: StrPath, window: int | None = None) -> 
         dff=conf["dff"],
         dropout=conf["dropout"],
         window=window or conf["max_obs"],
+        magnitude_scale=magnitude_scale,
     ).build_for_window()
     reader = tf.train.load_checkpoint(str(weights_dir / "weights"))
     for name, var in _variable_map(model).items():

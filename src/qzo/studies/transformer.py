@@ -1,0 +1,167 @@
+"""Why the transformer does (or does not) carry the classification: ablations on a finished
+run's training set, scored on its test split beside the shallow baseline on the same split.
+
+``python -m qzo.studies.transformer RESULTS_DIR --config CONFIG --out FILE.json [--variants a,b]
+[--fractions]`` (CONFIG: the run's config file)
+
+Each variant trains stage 1 (optionally) and stage 2 with the run's settings changed as the
+variant says, always to early stopping (the epoch cap is lifted to 200), and reports the
+transformer alone (argmax of its probabilities) on the test split, its best validation loss
+and epochs, and the wall time. The baselines are XGBoost (the run's ``xgb`` settings) on the
+shallow light-curve features + ``mag_median``, and on ``mag_median`` + ``n_obs`` + ``timespan``
+alone. ``--fractions`` repeats the shallow baseline and the named variants on 25 % and 50 % of
+the train split (a seeded subset of light curves): the learning curve. Results are appended to
+``FILE.json`` as each run ends, so a long study can be read while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from qzo.config.settings import AstromerSettings, XGBSettings
+from qzo.config.validate import load_config
+from qzo.models.metrics import class_scores
+from qzo.models.xgb import QSO, features_of, fit_classifier, predict_proba
+from qzo.training.training_set import read_features
+
+#: Variants: changes to the run's ``astromer`` section (``pretrain: false`` skips stage 1).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "run_settings": {},
+    "no_pretraining": {"pretrain": False},
+    "magnitude_scale_10": {"magnitude_scale": 10.0},
+    "magnitude_scale_10_no_pretraining": {"magnitude_scale": 10.0, "pretrain": False},
+    "macho_init": {"init_weights": "resources/astromer/astromer_v1_macho_weights.zip"},
+    "macho_init_no_pretraining": {
+        "init_weights": "resources/astromer/astromer_v1_macho_weights.zip",
+        "pretrain": False,
+    },
+    "wide_d256_scale_10": {"d_model": 256, "dff": 128, "magnitude_scale": 10.0},
+}
+MAX_EPOCHS = 200
+
+
+def _subset(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """A seeded ``fraction`` of the rows of the boolean ``train`` mask."""
+    if fraction >= 1:
+        return train
+    rows = np.flatnonzero(train)
+    keep = np.random.default_rng(seed).permutation(rows)[: round(fraction * len(rows))]
+    mask = np.zeros_like(train)
+    mask[keep] = True
+    return mask
+
+
+def shallow_baseline(
+    table: pd.DataFrame, train: np.ndarray, sets: Sequence[str], settings: XGBSettings
+) -> dict:
+    """XGBoost on feature ``sets`` (or the listed columns) fitted on ``train`` rows, early
+    stopping on the val split, scored on the test split."""
+    feats = features_of(sets) if set(sets) <= {"ztf", "shallow", "wise", "ps", "gaia"} else sets
+    split = table["split"].to_numpy()
+    model = fit_classifier(table[train], table[split == "val"], feats, "label", settings)
+    test = table[split == "test"]
+    return class_scores(test["label"], predict_proba(model, test), QSO)
+
+
+def transformer_variant(
+    training_set: pa_Table, train: np.ndarray, astromer: dict, change: dict, work: Path
+) -> dict:
+    """Stage 1 (unless ``change['pretrain']`` is false) and stage 2 from the run's settings
+    with ``change`` applied; the transformer alone on the test split."""
+    from qzo.models.astromer.fitting import (
+        class_probabilities,
+        finetune_classifier,
+        initial_encoder,
+        pretrain_encoder,
+        split_mask,
+    )
+    from qzo.models.astromer.train import seed_training
+
+    change = dict(change)
+    do_pretrain = change.pop("pretrain", True)
+    section = {**astromer, **change}
+    for stage in ("pretrain", "finetune"):
+        section[stage] = {**astromer[stage], "epochs": MAX_EPOCHS}
+    settings = AstromerSettings.from_config(section)
+    t0 = time.perf_counter()
+    if do_pretrain:
+        encoder, pre = pretrain_encoder(training_set, settings, work / "pre", work / "cache")
+    else:
+        seed_training(settings.pretrain.seed)
+        encoder, pre = initial_encoder(settings, work / "cache"), {}
+    weights = work / "encoder.weights.h5"
+    encoder.save_weights(weights)
+    summary = work / "encoder.json"
+    summary.write_text(json.dumps({"encoder": encoder.config_}))
+    model, fine = finetune_classifier(
+        training_set, train, weights, summary, settings, work / "fine"
+    )
+    probs = class_probabilities(model, training_set)
+    test = split_mask(training_set, "test")
+    labels = training_set.column("label").to_numpy()
+    scores = class_scores(labels[test], probs.filter(like="p_lc_").to_numpy()[test], QSO)
+    return {
+        **scores,
+        "pretrain": {k: pre.get(k) for k in ("epochs_run", "best_val_loss")},
+        "finetune": {k: fine.get(k) for k in ("epochs_run", "best_val_loss")},
+        "encoder": encoder.config_,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+pa_Table = Any  # pyarrow.Table (kept loose: pyarrow ships no types)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path, help="a finished run's results directory")
+    parser.add_argument("--config", type=Path, required=True, help="the run's config file")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--fractions", action="store_true")
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config)
+    training_set = pq.read_table(args.results / "labels" / "training_set.parquet")
+    labels = training_set.select(["objectid", "split", "label", "shard"]).to_pandas()
+    features = read_features(str(args.results / "features" / "dataset" / "{shard}.parquet"), labels)
+    table = labels.merge(features, on="objectid", validate="one_to_one")
+    xgb = XGBSettings.from_config(config["xgb"], threads=config.get("threads", 2))
+    train = (table["split"] == "train").to_numpy()
+    fractions = (0.25, 0.5, 1.0) if args.fractions else (1.0,)
+    records: list[dict] = json.loads(args.out.read_text()) if args.out.exists() else []
+
+    def record(entry: dict) -> None:
+        records.append(entry)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(records, indent=2) + "\n")
+        print(json.dumps(entry), flush=True)
+
+    for fraction in fractions:
+        rows = _subset(train, fraction, seed=int(fraction * 1000))
+        n = int(rows.sum())
+        for name, sets in (
+            ("shallow + mag_median", ["shallow"]),
+            ("mag_median + n_obs + timespan", ["mag_median", "n_obs", "timespan"]),
+        ):
+            record({"model": name, "train_rows": n, **shallow_baseline(table, rows, sets, xgb)})
+        for name in args.variants.split(","):
+            with tempfile.TemporaryDirectory() as work:
+                result = transformer_variant(
+                    training_set, rows, config["astromer"], VARIANTS[name], Path(work)
+                )
+            record({"model": f"transformer: {name}", "train_rows": n, **result})
+
+
+if __name__ == "__main__":
+    main()
