@@ -109,3 +109,13 @@ def test_real_data_config_needs_no_simulation():
         {"inputs": {"ztf_lightcurves": "/data/ztf/**/*.parquet"}, "simulation": {"enabled": False}}
     )
     assert cfg["inputs"]["band"] == "g"
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "science.yaml"])
+def test_shipped_configs_validate_and_stop_early(name):
+    """The embedded default and the science configuration are valid, and neither caps the
+    transformer's training below what early stopping needs."""
+    config = load_config(REPO / "config" / name)
+    assert config["simulation"]["enabled"]
+    for stage in ("pretrain", "finetune"):
+        assert config["astromer"][stage]["epochs"] >= 100

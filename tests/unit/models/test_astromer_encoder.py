@@ -116,3 +116,19 @@ def test_compact_windows_agree_with_full_windows(encoder):
     fast = mean_embeddings(encoder, offsets, x[:, 0], x[:, 1])
     slow = mean_embeddings(encoder, offsets, x[:, 0], x[:, 1], exact=True)
     assert np.abs(fast - slow).max() < 1e-3
+
+
+def test_magnitude_scale_multiplies_the_centred_magnitudes(weights_dir):
+    """An encoder with ``magnitude_scale`` s on magnitudes m is the published encoder on s·m
+    (same weights); the scale travels in the encoder's config."""
+    scaled = load_pretrained_encoder(weights_dir, magnitude_scale=10.0)
+    plain = load_pretrained_encoder(weights_dir)
+    assert scaled.config_["magnitude_scale"] == 10.0
+    x, offsets = light_curves(np.random.default_rng(5), n=8)
+    win = make_windows(offsets, x[:, 0], x[:, 1])
+    ten = make_windows(offsets, x[:, 0], x[:, 1])
+    ten.mags = ten.mags * np.float32(10.0)
+    np.testing.assert_allclose(
+        encode_windows(scaled, win), encode_windows(plain, ten), rtol=1e-5, atol=1e-5
+    )
+    assert not np.allclose(encode_windows(scaled, win), encode_windows(plain, win), atol=1e-3)
