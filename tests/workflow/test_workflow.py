@@ -29,6 +29,7 @@ from qzo.products.catalog import (
     any_qso,
     qzo_selection,
 )
+from qzo.studies.transformer import main as study_main
 from qzo.testing.reference import duplicates_reference
 from qzo.testing.snakemake import snakemake_command
 
@@ -354,3 +355,24 @@ def test_slurm_profile_dry_run(tmp_path):
     proc = snakemake(tmp_path, "-n", "--profile", str(REPO / "profiles" / "slurm"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "simulate" in proc.stdout + proc.stderr
+
+
+def test_transformer_study_scores_a_variant_beside_the_baselines(tiny_run, tmp_path):
+    """`python -m qzo.studies.transformer` on a finished run: the two baselines and each
+    variant, trained to early stopping, scored on the run's test split."""
+    out = tmp_path / "study.json"
+    args = [str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)]
+    study_main([*args, "--variants", "no_pretraining"])
+    records = json.loads(out.read_text())
+    assert [r["model"] for r in records] == [
+        "shallow + mag_median",
+        "mag_median + n_obs + timespan",
+        "transformer: no_pretraining",
+    ]
+    test_rows = (pq.read_table(tiny_run / "results/labels/training_set.parquet")["split"]).to_numpy(
+        zero_copy_only=False
+    )
+    assert {r["n"] for r in records} == {int((test_rows == "test").sum())}
+    variant = records[2]
+    assert variant["pretrain_data"] is None and variant["finetune"]["epochs_run"] >= 1
+    assert 0 <= variant["accuracy"] <= 1

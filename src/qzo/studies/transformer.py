@@ -46,6 +46,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "pretrain": False,
     },
     "wide_d256_scale_10": {"d_model": 256, "dff": 128, "magnitude_scale": 10.0},
+    "magnitude_scale_10_sky": {"magnitude_scale": 10.0, "pretrain_data": "sky"},
+    "magnitude_scale_10_sky_patience_5": {
+        "magnitude_scale": 10.0,
+        "pretrain_data": "sky",
+        "finetune": {"patience": 5},
+    },
+    "magnitude_scale_10_no_pretraining_patience_5": {
+        "magnitude_scale": 10.0,
+        "pretrain": False,
+        "finetune": {"patience": 5},
+    },
 }
 MAX_EPOCHS = 200
 
@@ -74,28 +85,41 @@ def shallow_baseline(
 
 
 def transformer_variant(
-    training_set: pa_Table, train: np.ndarray, astromer: dict, change: dict, work: Path
+    results: Path,
+    training_set: pa_Table,
+    train: np.ndarray,
+    astromer: dict,
+    change: dict,
+    work: Path,
 ) -> dict:
-    """Stage 1 (unless ``change['pretrain']`` is false) and stage 2 from the run's settings
-    with ``change`` applied; the transformer alone on the test split."""
+    """Stage 1 (unless ``change['pretrain']`` is false; on the training set, or on the run's
+    sky when ``pretrain_data`` is ``sky``) and stage 2 from the run's settings with ``change``
+    applied; the transformer alone on the test split."""
     from qzo.models.astromer.fitting import (
         class_probabilities,
         finetune_classifier,
         initial_encoder,
         pretrain_encoder,
+        sky_sample,
         split_mask,
     )
     from qzo.models.astromer.train import seed_training
 
     change = dict(change)
     do_pretrain = change.pop("pretrain", True)
-    section = {**astromer, **change}
+    stages = {s: change.pop(s, {}) for s in ("pretrain", "finetune")}
+    section = {**astromer, "pretrain_data": "training_set", **change}
     for stage in ("pretrain", "finetune"):
-        section[stage] = {**astromer[stage], "epochs": MAX_EPOCHS}
+        section[stage] = {**astromer[stage], **stages[stage], "epochs": MAX_EPOCHS}
     settings = AstromerSettings.from_config(section)
     t0 = time.perf_counter()
     if do_pretrain:
-        encoder, pre = pretrain_encoder(training_set, settings, work / "pre", work / "cache")
+        data = training_set
+        if settings.pretrain_data == "sky":
+            total = json.loads((results / "preprocess" / "summary.json").read_text())
+            shards = sorted((results / "preprocess" / "dataset").rglob("*.parquet"))
+            data, _ = sky_sample(shards, total["objects_out"], settings)
+        encoder, pre = pretrain_encoder(data, settings, work / "pre", work / "cache")
     else:
         seed_training(settings.pretrain.seed)
         encoder, pre = initial_encoder(settings, work / "cache"), {}
@@ -114,6 +138,11 @@ def transformer_variant(
         **scores,
         "pretrain": {k: pre.get(k) for k in ("epochs_run", "best_val_loss")},
         "finetune": {k: fine.get(k) for k in ("epochs_run", "best_val_loss")},
+        "patience": {
+            "pretrain": settings.pretrain.patience,
+            "finetune": settings.finetune.patience,
+        },
+        "pretrain_data": settings.pretrain_data if do_pretrain else None,
         "encoder": encoder.config_,
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -158,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name in args.variants.split(","):
             with tempfile.TemporaryDirectory() as work:
                 result = transformer_variant(
-                    training_set, rows, config["astromer"], VARIANTS[name], Path(work)
+                    args.results, training_set, rows, config["astromer"], VARIANTS[name], Path(work)
                 )
             record({"model": f"transformer: {name}", "train_rows": n, **result})
 

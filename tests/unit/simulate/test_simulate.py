@@ -1,6 +1,7 @@
 """The simulated sky: real formats, and the statistics SIMULATION.md promises."""
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from conftest import DATA, simulate_into, small_sky_config
 from qzo.io.ztf_files import build_inventory, read_lightcurves
 from qzo.io.ztf_format import ALL_COLUMNS, DRFileName, decode_objectid
 from qzo.simulate.realism import epoch_statistics
+from qzo.simulate.realism import main as realism_main
 from qzo.simulate.ztf import magerr_model
 
 
@@ -221,3 +223,21 @@ def test_deterministic_for_a_seed_whatever_the_workers(tmp_path):
     assert a == b and len(a) > 5
     simulate_into(tmp_path / "c", small_sky_config(n_sources=600, seed=12))
     assert _digest(tmp_path / "c") != a
+
+
+def test_realism_command_prints_both_skies_and_draws_the_figure(sky, tmp_path, capsys):
+    out, _, _, _, _ = sky
+    figure = tmp_path / "noise.png"
+    realism_main(
+        [
+            str(DATA / "ztf_dr5_field202_rc61_sample.parquet"),
+            "--simulated",
+            str(out / "ztf"),
+            "--figure",
+            str(figure),
+        ]
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed) == {"real", "simulated"}
+    assert printed["real"]["light_curves"] == 655
+    assert figure.read_bytes()[:4] == b"\x89PNG"
