@@ -376,3 +376,14 @@ def test_transformer_study_scores_a_variant_beside_the_baselines(tiny_run, tmp_p
     variant = records[2]
     assert variant["pretrain_data"] is None and variant["finetune"]["epochs_run"] >= 1
     assert 0 <= variant["accuracy"] <= 1
+
+
+def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):
+    """By default stage 1 reads every shard: on a sky smaller than the sample size, every
+    preprocessed light curve is in its train or val part."""
+    data = json.loads((tiny_run / "results/astromer/pretrain/summary.json").read_text())["data"]
+    preprocessed = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
+    assert data["source"] == "sky"
+    assert data["sky_light_curves"] == preprocessed["objects_out"]
+    assert data["sample"]["train"] + data["sample"]["val"] == preprocessed["objects_out"]
+    assert data["sample"]["val"] > 0

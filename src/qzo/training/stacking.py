@@ -121,9 +121,18 @@ def fit_catalog_models(
     predictions[LC_PROBABILITIES] = oof
     stacking_rows: list[dict] = []
     summary: dict = {"rows": {s: int(n) for s, n in labels["split"].value_counts().items()}}
+    # Each feature-set model is fitted once, whether a catalog model, Table 3 or the
+    # light-curve comparison asks for it.
+    fitted: dict[tuple[str, ...], tuple[Any, dict]] = {}
+
+    def fit_sets(sets: Sequence[str]) -> tuple[Any, dict]:
+        if tuple(sets) not in fitted:
+            fitted[tuple(sets)] = _fit_and_score(stacked, features_of(sets), settings)
+        return fitted[tuple(sets)]
+
     for name, sets in catalog_feature_sets(settings.catalog_light_curve_features).items():
         feats = features_of(sets)
-        model, scores = _fit_and_score(stacked, feats, settings)
+        model, scores = fit_sets(sets)
         boosters[name] = model
         predictions[probability_columns(name)] = predict_proba(model, stacked)
         _, leaky_scores = _fit_and_score(leaky, feats, settings)
@@ -152,14 +161,6 @@ def fit_catalog_models(
     predictions["redshift"] = redshift
     test_qso = qso & (split == "test")
     summary["redshift_test"] = redshift_scores(table["z"][test_qso], redshift[test_qso])
-
-    # Each feature-set model is fitted once, whether Table 3 or the comparison asks for it.
-    fitted: dict[tuple[str, ...], tuple[Any, dict]] = {}
-
-    def fit_sets(sets: Sequence[str]) -> tuple[Any, dict]:
-        if tuple(sets) not in fitted:
-            fitted[tuple(sets)] = _fit_and_score(stacked, features_of(sets), settings)
-        return fitted[tuple(sets)]
 
     # The transformer alone: the argmax of its (out-of-sample) probabilities on the test split.
     test = split == "test"

@@ -54,6 +54,7 @@ def settings(pretrain_seed=0, finetune_seed=0) -> dict:
                 "num_heads": 2,
                 "dff": 16,
                 "window": 40,
+                "pretrain_data": "training_set",  # these tests train on a constructed table
                 "pretrain": {"epochs": 1, "seed": pretrain_seed},
                 "finetune": {"epochs": 1, "seed": finetune_seed},
             }
