@@ -111,7 +111,7 @@ def test_real_data_config_needs_no_simulation():
     assert cfg["inputs"]["band"] == "g"
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "science.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "science.yaml", "learning_curve.yaml"])
 def test_shipped_configs_validate_and_stop_early(name):
     """The embedded default and the science configuration are valid, and neither caps the
     transformer's training below what early stopping needs."""
