@@ -52,9 +52,6 @@ rule evaluate:
         settings={
             **config["evaluate"],
             **config["catalog"],
-            "catalog_light_curve_features": config["xgb"][
-                "catalog_light_curve_features"
-            ],
             "xgb": config["xgb"],
             "threads": config["threads"],
         },

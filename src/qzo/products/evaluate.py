@@ -241,8 +241,9 @@ LIGHT_CURVE_SET_NAMES = {
 
 
 def table1_caption(settings: dict) -> str:
-    """Table 1's caption, naming what the catalog's ZTF model learns from."""
-    sets = [LIGHT_CURVE_SET_NAMES[s] for s in settings["catalog_light_curve_features"]]
+    """Table 1's caption, naming what the catalog's ZTF model learns from (``settings['xgb']``:
+    the config section ``xgb``)."""
+    sets = [LIGHT_CURVE_SET_NAMES[s] for s in settings["xgb"]["catalog_light_curve_features"]]
     return (
         f"Table 1. The catalog's ZTF model ({' + '.join([*sets, 'mag_median'])}) on the test "
         "split, per data cut."

@@ -77,8 +77,8 @@ def evaluate(
     a QZO sky map, and a summary. Test-split scores come from ``xgb_train``'s
     ``training_predictions``, sky counts from the catalog's HATS copy ``hats``. With the
     simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` table. ``settings``
-    is the config section ``evaluate`` plus ``catalog``, ``catalog_light_curve_features`` and
-    (for the oracle of the light-curve model comparison) ``xgb`` and ``threads``."""
+    is the config section ``evaluate`` plus ``catalog``, ``xgb`` (the catalog's light-curve
+    features, and the oracle's settings) and ``threads``."""
     preds = pd.read_parquet(training_predictions)
     test = preds[preds["split"] == "test"].reset_index(drop=True)
     truth = None

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from qzo.config.settings import AstromerSettings, XGBSettings
 from qzo.config.validate import load_config
 from qzo.models.metrics import class_scores
-from qzo.models.xgb import QSO, features_of, fit_classifier, predict_proba
+from qzo.models.xgb import QSO, features_of
+from qzo.training.stacking import fit_and_score
 from qzo.training.training_set import read_features
 
 #: Variants: changes to the run's ``astromer`` section (``pretrain: false`` skips stage 1).
@@ -72,21 +73,9 @@ def _subset(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return mask
 
 
-def shallow_baseline(
-    table: pd.DataFrame, train: np.ndarray, sets: Sequence[str], settings: XGBSettings
-) -> dict:
-    """XGBoost on feature ``sets`` (or the listed columns) fitted on ``train`` rows, early
-    stopping on the val split, scored on the test split."""
-    feats = features_of(sets) if set(sets) <= {"ztf", "shallow", "wise", "ps", "gaia"} else sets
-    split = table["split"].to_numpy()
-    model = fit_classifier(table[train], table[split == "val"], feats, "label", settings)
-    test = table[split == "test"]
-    return class_scores(test["label"], predict_proba(model, test), QSO)
-
-
 def transformer_variant(
     results: Path,
-    training_set: pa_Table,
+    training_set: pa.Table,
     train: np.ndarray,
     astromer: dict,
     change: dict,
@@ -148,9 +137,6 @@ def transformer_variant(
     }
 
 
-pa_Table = Any  # pyarrow.Table (kept loose: pyarrow ships no types)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="a finished run's results directory")
@@ -179,11 +165,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     for fraction in fractions:
         rows = _subset(train, fraction, seed=int(fraction * 1000))
         n = int(rows.sum())
-        for name, sets in (
-            ("shallow + mag_median", ["shallow"]),
+        subset = table[rows | ~train]  # the train rows of this fraction, every val / test row
+        for name, columns in (
+            ("shallow + mag_median", features_of(["shallow"])),
             ("mag_median + n_obs + timespan", ["mag_median", "n_obs", "timespan"]),
         ):
-            record({"model": name, "train_rows": n, **shallow_baseline(table, rows, sets, xgb)})
+            record({"model": name, "train_rows": n, **fit_and_score(subset, columns, xgb)[1]})
         for name in args.variants.split(","):
             with tempfile.TemporaryDirectory() as work:
                 result = transformer_variant(

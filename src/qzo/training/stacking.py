@@ -69,9 +69,11 @@ def stacked_probabilities(
     return out_of_sample, in_sample
 
 
-def _fit_and_score(
+def fit_and_score(
     table: pd.DataFrame, features: Sequence[str], settings: XGBSettings
 ) -> tuple[Any, dict]:
+    """A classifier on ``features`` fitted on the table's train split (early stopping on its
+    val split), and its scores on its test split."""
     split = table["split"]
     model = fit_classifier(
         table[split == "train"], table[split == "val"], features, "label", settings
@@ -127,7 +129,7 @@ def fit_catalog_models(
 
     def fit_sets(sets: Sequence[str]) -> tuple[Any, dict]:
         if tuple(sets) not in fitted:
-            fitted[tuple(sets)] = _fit_and_score(stacked, features_of(sets), settings)
+            fitted[tuple(sets)] = fit_and_score(stacked, features_of(sets), settings)
         return fitted[tuple(sets)]
 
     for name, sets in catalog_feature_sets(settings.catalog_light_curve_features).items():
@@ -135,7 +137,7 @@ def fit_catalog_models(
         model, scores = fit_sets(sets)
         boosters[name] = model
         predictions[probability_columns(name)] = predict_proba(model, stacked)
-        _, leaky_scores = _fit_and_score(leaky, feats, settings)
+        _, leaky_scores = fit_and_score(leaky, feats, settings)
         stacking_rows += [
             {"model": name, "light_curve_probabilities": "out-of-fold", **scores},
             {"model": name, "light_curve_probabilities": "in-sample", **leaky_scores},
