@@ -78,6 +78,11 @@ class AstromerSettings(_FromConfig):
     dropout: float
     window: int
     magnitude_scale: float
+    key_mask: bool
+    residual: bool
+    error_input: bool
+    difference_input: bool
+    pooling: str
     pretrain_data: str
     pretrain_sample_size: int
     pretrain_val_fraction: float
@@ -97,7 +102,19 @@ class AstromerSettings(_FromConfig):
     @property
     def architecture(self) -> dict[str, Any]:
         """The encoder's constructor arguments (random initialisation)."""
-        keys = ("num_layers", "d_model", "num_heads", "dff", "dropout", "window", "magnitude_scale")
+        keys = (
+            "num_layers",
+            "d_model",
+            "num_heads",
+            "dff",
+            "dropout",
+            "window",
+            "magnitude_scale",
+            "key_mask",
+            "residual",
+            "error_input",
+            "difference_input",
+        )
         return {k: getattr(self, k) for k in keys}
 
 

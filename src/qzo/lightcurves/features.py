@@ -29,6 +29,9 @@ import pyarrow as pa
 PREFIX = "lc_"
 #: Fewest nights a light curve needs for its features (kurtosis needs four); shorter: NaN.
 MIN_EPOCHS = 4
+#: The features that weigh the epochs by their photometric errors (the rest use magnitudes and
+#: times only, like a transformer without ``error_input``).
+ERROR_WEIGHTED = ("lc_chi2", "lc_excess_variance", "lc_stetson_k", "lc_eta_e")
 
 
 def _extractor():  # type: ignore[no-untyped-def]

@@ -179,7 +179,8 @@ def astromer_infer(
     from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
 
     cfg = AstromerSettings.from_config(settings)
-    _, offsets, times, mags = read_shard_sequences(objects[0])
+    errors = json.loads(Path(model_config).read_text())["encoder"].get("error_input", False)
+    _, offsets, times, mags, magerr = read_shard_sequences(objects[0], errors)
     n = min(len(offsets) - 1, cfg.precision_check_size)
     model, classes, precision = choose_precision(
         model_config,
@@ -189,6 +190,7 @@ def astromer_infer(
         times,
         mags,
         batch_size=cfg.batch_size,
+        errors=magerr,
     )
     log.info("precision: %s", json.dumps(precision, sort_keys=True))
     parts = []

@@ -2,21 +2,24 @@
 run's training set, scored on its test split beside the shallow baseline on the same split.
 
 ``python -m qzo.studies.transformer RESULTS_DIR --config CONFIG --out FILE.json [--variants a,b]
-[--fractions]`` (CONFIG: the run's config file)
+[--fractions] [--seed N]`` (CONFIG: the run's config file)
 
 Each variant trains stage 1 (optionally) and stage 2 with the run's settings changed as the
 variant says, always to early stopping (the epoch cap is lifted to 200), and reports the
 transformer alone (argmax of its probabilities) on the test split, its best validation loss
 and epochs, and the wall time. The baselines are XGBoost (the run's ``xgb`` settings) on the
-shallow light-curve features + ``mag_median``, and on ``mag_median`` + ``n_obs`` + ``timespan``
-alone. ``--fractions`` repeats the shallow baseline and the named variants on 25 % and 50 % of
-the train split (a seeded subset of light curves): the learning curve. Results are appended to
-``FILE.json`` as each run ends, so a long study can be read while it runs.
+shallow light-curve features + ``mag_median``, on the shallow features that use neither the
+errors nor the magnitude (what a transformer without ``error_input`` sees), and on
+``mag_median`` + ``n_obs`` + ``timespan`` alone. ``--fractions`` repeats the baselines and the
+named variants on 25 % and 50 % of the train split (a seeded subset of light curves): the
+learning curve. Results are appended to ``FILE.json`` as each run ends, so a long study can be
+read while it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import tempfile
 import time
@@ -30,6 +33,7 @@ import pyarrow.parquet as pq
 
 from qzo.config.settings import AstromerSettings, XGBSettings
 from qzo.config.validate import load_config
+from qzo.lightcurves.features import ERROR_WEIGHTED, feature_names
 from qzo.models.metrics import class_scores
 from qzo.models.xgb import QSO, features_of
 from qzo.training.stacking import fit_and_score
@@ -59,6 +63,34 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "finetune": {"patience": 5},
     },
 }
+#: The encoder's and head's departures from the paper (docs/method.md), combinable: variant
+#: ``no_pretraining_<names>`` / ``sky_<names>`` is the no-pretraining / sky-pretraining setting
+#: above with the named departures, in this order, joined by ``_``
+#: (e.g. ``sky_mean_std_error_input``).
+DEPARTURES: dict[str, dict[str, Any]] = {
+    "mean_std": {"pooling": "mean_std"},
+    "key_mask": {"key_mask": True},
+    "residual": {"residual": True},
+    "error_input": {"error_input": True},
+    "difference_input": {"difference_input": True},
+}
+
+
+def _departure_variants() -> dict[str, dict[str, Any]]:
+    bases = {
+        "no_pretraining": VARIANTS["magnitude_scale_10_no_pretraining_patience_5"],
+        "sky": VARIANTS["magnitude_scale_10_sky_patience_5"],
+    }
+    out = {}
+    for k in range(1, len(DEPARTURES) + 1):
+        for names in itertools.combinations(DEPARTURES, k):
+            change = {key: v for name in names for key, v in DEPARTURES[name].items()}
+            for base, settings in bases.items():
+                out["_".join((base, *names))] = {**settings, **change}
+    return out
+
+
+VARIANTS.update(_departure_variants())
 MAX_EPOCHS = 200
 
 
@@ -144,9 +176,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--fractions", action="store_true")
+    parser.add_argument(
+        "--seed", type=int, help="both stages' seed (default: the run's), for run-to-run spread"
+    )
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
+    astromer = config["astromer"]
+    if args.seed is not None:
+        for stage in ("pretrain", "finetune"):
+            astromer = {**astromer, stage: {**astromer[stage], "seed": args.seed}}
     training_set = pq.read_table(args.results / "labels" / "training_set.parquet")
     labels = training_set.select(["objectid", "split", "label", "shard"]).to_pandas()
     features = read_features(str(args.results / "features" / "dataset" / "{shard}.parquet"), labels)
@@ -154,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     xgb = XGBSettings.from_config(config["xgb"], threads=config.get("threads", 2))
     train = (table["split"] == "train").to_numpy()
     fractions = (0.25, 0.5, 1.0) if args.fractions else (1.0,)
+    # What a transformer without error_input sees: magnitudes and times, centred.
+    error_free = [f for f in feature_names() if f not in ERROR_WEIGHTED]
     records: list[dict] = json.loads(args.out.read_text()) if args.out.exists() else []
 
     def record(entry: dict) -> None:
@@ -168,15 +209,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         subset = table[rows | ~train]  # the train rows of this fraction, every val / test row
         for name, columns in (
             ("shallow + mag_median", features_of(["shallow"])),
+            ("shallow without errors or magnitude", error_free),
             ("mag_median + n_obs + timespan", ["mag_median", "n_obs", "timespan"]),
         ):
             record({"model": name, "train_rows": n, **fit_and_score(subset, columns, xgb)[1]})
         for name in args.variants.split(","):
             with tempfile.TemporaryDirectory() as work:
                 result = transformer_variant(
-                    args.results, training_set, rows, config["astromer"], VARIANTS[name], Path(work)
+                    args.results, training_set, rows, astromer, VARIANTS[name], Path(work)
                 )
-            record({"model": f"transformer: {name}", "train_rows": n, **result})
+            seed = astromer["finetune"]["seed"]
+            record({"model": f"transformer: {name}", "train_rows": n, "seed": seed, **result})
 
 
 if __name__ == "__main__":

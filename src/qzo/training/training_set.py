@@ -185,7 +185,7 @@ def check_training_set(
 
 
 #: The preprocessed columns each training row carries.
-SEQUENCE_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "mjd", "mag"]
+SEQUENCE_COLUMNS = ["objectid", "ra", "dec", "n_obs", "mag_median", "mjd", "mag", "magerr"]
 
 
 def build_training_set(

@@ -132,3 +132,80 @@ def test_magnitude_scale_multiplies_the_centred_magnitudes(weights_dir):
         encode_windows(scaled, win), encode_windows(plain, ten), rtol=1e-5, atol=1e-5
     )
     assert not np.allclose(encode_windows(scaled, win), encode_windows(plain, win), atol=1e-3)
+
+
+def test_key_mask_makes_real_epochs_blind_to_padding(weights_dir):
+    """With ``key_mask`` a real epoch's embedding does not depend on how much padding its window
+    has (window 200 vs 100), and the compact path equals the full one; the published quirk
+    (+1 on padded keys) makes both depend on it."""
+    x, offsets = light_curves(np.random.default_rng(7), n=6)
+    keep = np.diff(offsets) <= 100
+    starts, ends = offsets[:-1][keep], offsets[1:][keep]
+    sub = np.concatenate([x[s:e] for s, e in zip(starts, ends, strict=True)])
+    sub_offsets = np.concatenate([[0], np.cumsum(ends - starts)])
+    masked = load_pretrained_encoder(weights_dir, key_mask=True)
+    quirk = load_pretrained_encoder(weights_dir)
+    wide = make_windows(sub_offsets, sub[:, 0], sub[:, 1], window=200)
+    narrow = make_windows(sub_offsets, sub[:, 0], sub[:, 1], window=100)
+
+    def real(model, win):
+        emb = encode_windows(model, win)
+        return np.concatenate([emb[i, :n] for i, n in enumerate(win.length)])
+
+    np.testing.assert_allclose(real(masked, wide), real(masked, narrow), atol=2e-5)
+    assert np.abs(real(quirk, wide) - real(quirk, narrow)).max() > 1e-2
+    compact = encode_windows_compact(masked, wide, batch_size=4)
+    np.testing.assert_allclose(np.concatenate(compact), real(masked, wide), atol=2e-4)
+
+
+def test_residual_blocks_keep_their_input():
+    """With every sub-layer's weights zero, a residual block returns LayerNorm(LayerNorm(x)) of
+    its input while the published (non-residual) block forgets it."""
+    from qzo.models.astromer.encoder import EncoderBlock
+
+    x = np.random.default_rng(0).normal(size=(2, 7, 16)).astype(np.float32)
+    bias = np.zeros((2, 1, 7, 7), np.float32)
+    out = {}
+    for residual in (True, False):
+        block = EncoderBlock(16, 2, 8, 0.0, residual=residual)
+        block(x, bias)
+        block.set_weights([np.zeros_like(w) for w in block.get_weights()])
+        block.layernorm1.gamma.assign(np.ones(16, np.float32))
+        block.layernorm2.gamma.assign(np.ones(16, np.float32))
+        out[residual] = np.asarray(block(x, bias))
+    z = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-6)
+    z = (z - z.mean(-1, keepdims=True)) / np.sqrt(z.var(-1, keepdims=True) + 1e-6)
+    np.testing.assert_allclose(out[True], z, atol=1e-4)
+    np.testing.assert_allclose(out[False], 0.0, atol=1e-6)
+
+
+def test_error_input_starts_as_the_published_encoder_and_needs_errors(weights_dir):
+    """Published weights with ``error_input``: the error projection starts at zero (so the
+    embeddings are the published ones) and the windows carry the errors, 0 on padding."""
+    x, offsets = light_curves(np.random.default_rng(9), n=6)
+    with_errors = load_pretrained_encoder(weights_dir, error_input=True)
+    with_both = load_pretrained_encoder(weights_dir, error_input=True, difference_input=True)
+    plain = load_pretrained_encoder(weights_dir)
+    win = make_windows(offsets, x[:, 0], x[:, 1], errors=x[:, 2])
+    assert win.errors.shape == win.mags.shape
+    assert (win.errors[win.mask == 1] == 0).all() and (win.errors[win.mask == 0] > 0).all()
+    np.testing.assert_array_equal(encode_windows(with_errors, win), encode_windows(plain, win))
+    np.testing.assert_array_equal(encode_windows(with_both, win), encode_windows(plain, win))
+    with_errors.err_transform.kernel.assign(np.ones(with_errors.err_transform.kernel.shape))
+    assert not np.allclose(encode_windows(with_errors, win), encode_windows(plain, win))
+    win.errors = None
+    with pytest.raises(KeyError, match="errors"):
+        encode_windows(with_errors, win)
+
+
+def test_differences_are_taken_between_real_neighbours():
+    """``difference_input``: (Δm · scale, log(1 + Δt)) from the previous epoch, 0 at the first
+    epoch, on padding and next to a masked (hidden) epoch."""
+    from qzo.models.astromer.encoder import differences
+
+    times = np.array([[0.0, 1.0, 3.0, 10.0, 12.0, 0.0]], np.float32)[..., None]
+    mags = np.array([[0.1, 0.3, 0.0, -0.2, 0.4, 0.0]], np.float32)[..., None]
+    mask = np.array([[0, 0, 0, 1, 0, 1]], np.float32)[..., None]
+    out = np.asarray(differences({"times": times, "mags": mags, "mask": mask}, 10.0))[0]
+    expected = [[0, 0], [2, np.log(2)], [-3, np.log(3)], [0, 0], [0, 0], [0, 0]]
+    np.testing.assert_allclose(out, expected, atol=1e-5)

@@ -17,6 +17,7 @@ from qzo.models.astromer.infer import (
     save_classifier,
 )
 from qzo.models.astromer.train import Classifier
+from qzo.models.astromer.windows import make_windows
 
 SMALL = {"num_layers": 1, "d_model": 32, "num_heads": 2, "dff": 16, "window": 200}
 
@@ -90,7 +91,8 @@ def test_mixed_precision_is_checked_against_float32(model, tmp_path):
     the CPU: it either passes the 1e-3 check or is refused loudly, never used unchecked)."""
     save_classifier(model, *saved(tmp_path))
     lengths = shard_file(tmp_path / "shard.parquet", n=40)
-    _, offsets, t, m = read_shard_sequences(tmp_path / "shard.parquet")
+    _, offsets, t, m, errors = read_shard_sequences(tmp_path / "shard.parquet")
+    assert errors is None  # not asked for
     assert list(np.diff(offsets)) == list(lengths)
     auto, _, record = choose_precision(*saved(tmp_path), "auto", offsets, t, m)
     assert record["precision"] == "float32"  # no GPU here: auto stays float32
@@ -105,3 +107,46 @@ def test_mixed_precision_is_checked_against_float32(model, tmp_path):
     else:
         _, _, record = choose_precision(*saved(tmp_path), "mixed_bfloat16", offsets, t, m)
         assert record["precision"] == "mixed_bfloat16" and record["max_abs_diff"] == diff
+
+
+def test_mean_std_pooling_round_trips_and_pools_real_epochs(tmp_path):
+    """``pooling: mean_std`` gives the head the mean and the standard deviation of the
+    embeddings over real epochs; the pooling and the encoder options survive save and load."""
+    encoder = AstromerEncoder(**SMALL, key_mask=True, residual=True).build_for_window()
+    model = Classifier(encoder, n_classes=3, hidden=(16,), pooling="mean_std")
+    rng = np.random.default_rng(2)
+    t = 58000 + np.cumsum(rng.uniform(1, 3, 40))
+    m = 18 + rng.normal(0, 0.1, 40)
+    probs, pooled = classify(model, np.array([0, 40]), t, m, exact=True, with_embeddings=True)
+    win = make_windows(np.array([0, 40]), t, m, window=200)
+    emb = np.asarray(encoder({"times": win.times, "mags": win.mags, "mask": win.mask}))[0, :40]
+    assert pooled.shape == (1, 64) == (1, model.pooled_size)
+    np.testing.assert_allclose(pooled[0, :32], emb.mean(0), atol=1e-4)
+    np.testing.assert_allclose(pooled[0, 32:], emb.std(0), atol=1e-3)
+    save_classifier(model, *saved(tmp_path))
+    loaded, _ = load_classifier(*saved(tmp_path))
+    assert loaded.pooling == "mean_std"
+    assert loaded.encoder.config_["key_mask"] and loaded.encoder.config_["residual"]
+    again, _ = classify(loaded, np.array([0, 40]), t, m, exact=True)
+    np.testing.assert_array_equal(probs, again)
+    with pytest.raises(ValueError, match="pooling"):
+        Classifier(encoder, pooling="max")
+
+
+def test_a_model_that_takes_errors_reads_magerr_and_names_the_file_without_it(tmp_path):
+    encoder = AstromerEncoder(**SMALL, error_input=True).build_for_window()
+    model = Classifier(encoder, n_classes=3, hidden=(16,))
+    shard_file(tmp_path / "plain.parquet", n=5)
+    with pytest.raises(KeyError, match=r"plain\.parquet.*magerr"):
+        classify_shard(model, ["galaxy", "QSO", "star"], tmp_path / "plain.parquet")
+    table = pq.read_table(tmp_path / "plain.parquet")
+    errors = pa.array(
+        [np.full(len(m), 0.05, np.float32) for m in table.column("mag").to_pylist()],
+        pa.list_(pa.float32()),
+    )
+    pq.write_table(table.append_column("magerr", errors), tmp_path / "with.parquet")
+    out = classify_shard(model, ["galaxy", "QSO", "star"], tmp_path / "with.parquet")
+    assert out.num_rows == 5
+    np.testing.assert_allclose(
+        out.select(["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]).to_pandas().sum(axis=1), 1, atol=1e-5
+    )

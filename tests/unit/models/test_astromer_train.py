@@ -56,6 +56,17 @@ def test_pretraining_masks_follow_the_fractions_and_are_redrawn():
     assert (weight != weight_b).any()  # a new draw gives a new mask
 
 
+def test_pretraining_hides_the_errors_of_hidden_epochs():
+    win, _ = toy(50, np.random.default_rng(0))
+    win.errors = np.where(win.mask == 0, np.float32(0.05), np.float32(0))
+    inputs, _, _ = pretraining_batch(win, np.random.default_rng(1))
+    hidden = inputs["mask"][..., 0] > win.mask[..., 0]
+    assert hidden.any()
+    assert (inputs["errors"][..., 0][hidden] == 0).all()
+    visible = inputs["mask"][..., 0] == 0
+    assert (inputs["errors"][..., 0][visible] == np.float32(0.05)).all()
+
+
 def test_finetune_learns_early_stops_and_logs(tmp_path):
     keras.utils.set_random_seed(3)  # reproducible initial weights
     rng = np.random.default_rng(3)
@@ -75,6 +86,7 @@ def test_finetune_learns_early_stops_and_logs(tmp_path):
     )
     assert (pred == y_val).mean() > 0.7
     assert finetune_learning_rate(9) == 1e-4
+    assert [finetune_learning_rate(e, 2e-3) for e in (3, 4, 8, 9)] == [2e-3, 1e-3, 1e-3, 2e-4]
 
 
 def test_training_resumes_after_a_kill(tmp_path):

@@ -53,9 +53,7 @@ def encode_windows(model: AstromerEncoder, win: Windows, batch_size: int = 256) 
     out = []
     for s in range(0, len(win.owner), batch_size):
         sl = slice(s, s + batch_size)
-        out.append(
-            np.asarray(model({"times": win.times[sl], "mags": win.mags[sl], "mask": win.mask[sl]}))
-        )
+        out.append(np.asarray(model(win.inputs(sl))))
     d = model.config_["d_model"]
     return np.concatenate(out) if out else np.zeros((0, win.times.shape[1], d), np.float32)
 

@@ -5,6 +5,17 @@ time (angle_i = t / 10000^(2i/d), sin on even i, cos on odd i). Each block: mult
 whose logits get ``+ min(1, mask_q + mask_k)`` (the original's quirk: +1 on padded positions,
 not −∞) → dropout → LayerNorm(ε 1e-6) with no residual; then Dense(dff, tanh) → Dense(d) →
 dropout → LayerNorm, again with no residual. Everything is batched; nothing loops per sample.
+
+Four departures, off by default (the published weights assume none), for encoders trained
+here: ``error_input`` adds a second projection, Dense(1→d) of each epoch's magnitude error
+(Astromer v1 sees no errors, so it cannot tell a noisy faint star from a variable source of
+the same spread); ``difference_input`` adds Dense(2→d) of each epoch's change from the
+previous epoch, (Δm, log(1 + Δt / 1 d)) (0 for the first epoch and next to masked ones), so
+that every token carries the local variability a structure function or η is made of;
+``key_mask`` excludes padded positions from attention (−10⁹ on their keys instead of the +1
+quirk, under which a real epoch of a 50-night light curve would give ~90 % of its attention to
+the padding if the logits were otherwise equal); ``residual`` adds each sub-block's input to
+its output before the LayerNorm (the standard post-LN transformer).
 """
 
 from __future__ import annotations
@@ -24,16 +35,44 @@ def positional_encoding(times: Any, d_model: int) -> Any:
     return ops.where(ops.equal(i % 2, 0), ops.sin(angles), ops.cos(angles))
 
 
+def differences(inputs: dict[str, Any], magnitude_scale: float) -> Any:
+    """(B, S, 2): each epoch's (Δm · ``magnitude_scale``, log(1 + Δt)) from the previous
+    position; 0 at the first position and wherever this or the previous position is masked
+    (padding, or an epoch hidden in stage 1)."""
+    times, mags = ops.cast(inputs["times"], "float32"), ops.cast(inputs["mags"], "float32")
+    real = 1.0 - ops.cast(inputs["mask"], "float32")
+
+    def previous(x: Any) -> Any:
+        return ops.concatenate([x[:, :1], x[:, :-1]], axis=1)
+
+    both = (
+        real
+        * previous(real)
+        * ops.concatenate([ops.zeros_like(real[:, :1]), ops.ones_like(real[:, 1:])], axis=1)
+    )
+    dm = (mags - previous(mags)) * magnitude_scale
+    dt = ops.log1p(ops.maximum(times - previous(times), 0.0))
+    return ops.concatenate([dm, dt], axis=-1) * both
+
+
 class EncoderBlock(layers.Layer):
-    """Attention and feed-forward sub-blocks, each ending in a LayerNorm without residual."""
+    """Attention and feed-forward sub-blocks, each ending in a LayerNorm (after adding the
+    sub-block's input when ``residual``)."""
 
     def __init__(
-        self, d_model: int, num_heads: int, dff: int, dropout: float, **kwargs: Any
+        self,
+        d_model: int,
+        num_heads: int,
+        dff: int,
+        dropout: float,
+        residual: bool = False,
+        **kwargs: Any,
     ) -> None:
         # No autocast: under a mixed policy the float32 mask bias must stay float32 (its
         # sublayers still cast their own inputs).
         super().__init__(autocast=False, **kwargs)
         self.d_model, self.num_heads, self.depth = d_model, num_heads, d_model // num_heads
+        self.residual = residual
         self.wq = layers.Dense(d_model, name="wq")
         self.wk = layers.Dense(d_model, name="wk")
         self.wv = layers.Dense(d_model, name="wv")
@@ -58,9 +97,10 @@ class EncoderBlock(layers.Layer):
         weights = ops.cast(weights, v.dtype)
         att = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
         att = ops.reshape(att, (ops.shape(x)[0], ops.shape(x)[1], self.d_model))
-        out1 = self.layernorm1(self.dropout1(self.dense(att), training=training))
+        att = self.dropout1(self.dense(att), training=training)
+        out1 = self.layernorm1(x + att if self.residual else att)
         ffn = self.dropout2(self.ffn_out(self.ffn_hidden(out1)), training=training)
-        return self.layernorm2(ffn)
+        return self.layernorm2(out1 + ffn if self.residual else ffn)
 
 
 class AstromerEncoder(keras.Model):
@@ -70,7 +110,9 @@ class AstromerEncoder(keras.Model):
     ``magnitude_scale`` multiplies the centred magnitudes before the input projection (1: the
     published model). Centred ZTF magnitudes vary by ~0.1 mag while the time encoding has unit
     amplitude, so a randomly initialised encoder barely sees the variability; a scale of ~10
-    puts both on one footing (docs/method.md, "What the transformer sees")."""
+    puts both on one footing (docs/method.md, "What the transformer sees"); it scales the
+    errors too. ``error_input``, ``difference_input``, ``key_mask`` and ``residual``: see the
+    module's docstring."""
 
     def __init__(
         self,
@@ -81,6 +123,10 @@ class AstromerEncoder(keras.Model):
         dropout: float = 0.1,
         window: int = 200,
         magnitude_scale: float = 1.0,
+        key_mask: bool = False,
+        residual: bool = False,
+        error_input: bool = False,
+        difference_input: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,10 +138,18 @@ class AstromerEncoder(keras.Model):
             "dropout": dropout,
             "window": window,
             "magnitude_scale": magnitude_scale,
+            "key_mask": key_mask,
+            "residual": residual,
+            "error_input": error_input,
+            "difference_input": difference_input,
         }
         self.inp_transform = layers.Dense(d_model, name="inp_transform")
+        if error_input:
+            self.err_transform = layers.Dense(d_model, use_bias=False, name="err_transform")
+        if difference_input:
+            self.diff_transform = layers.Dense(d_model, use_bias=False, name="diff_transform")
         self.blocks = [
-            EncoderBlock(d_model, num_heads, dff, dropout, name=f"block_{i}")
+            EncoderBlock(d_model, num_heads, dff, dropout, residual, name=f"block_{i}")
             for i in range(num_layers)
         ]
         self.dropout = layers.Dropout(dropout)
@@ -106,17 +160,34 @@ class AstromerEncoder(keras.Model):
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         """``inputs``: ``times``, ``mags``, ``mask`` (B, S, 1); optionally ``key_log_count``
         (B, S): log of how many identical padded positions a token stands for (compact windows,
-        see :func:`qzo.models.astromer.windows.compact_windows`)."""
-        mask = ops.cast(inputs["mask"], "float32")
-        x = self.inp_transform(inputs["mags"] * self.config_["magnitude_scale"])
+        see :func:`qzo.models.astromer.windows.compact_windows`); ``errors`` (B, S, 1) when the
+        encoder has ``error_input``."""
+        scale = self.config_["magnitude_scale"]
+        x = self.inp_transform(inputs["mags"] * scale)
+        if self.config_["error_input"]:
+            if "errors" not in inputs:
+                raise KeyError("this encoder has error_input: its inputs need 'errors' (magerr)")
+            x = x + self.err_transform(inputs["errors"] * scale)
+        if self.config_["difference_input"]:
+            x = x + self.diff_transform(differences(inputs, scale))
         x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)
         x = self.dropout(x, training=training)
-        bias = ops.minimum(1.0, mask + ops.transpose(mask, (0, 2, 1)))[:, None, :, :]
-        if "key_log_count" in inputs:
-            bias = bias + ops.cast(inputs["key_log_count"], "float32")[:, None, None, :]
+        bias = self.attention_bias(inputs)
         for block in self.blocks:
             x = block(x, bias, training=training)
         return x
+
+    def attention_bias(self, inputs: dict[str, Any]) -> Any:
+        """(B, 1, S, S) float32, added to every block's attention logits."""
+        mask = ops.cast(inputs["mask"], "float32")
+        keys = ops.transpose(mask, (0, 2, 1))  # (B, 1, S)
+        if self.config_["key_mask"]:
+            # Padded keys excluded; a compact window's padding token is masked like the rest.
+            return (-1e9 * keys)[:, None, :, :]
+        bias = ops.minimum(1.0, mask + keys)[:, None, :, :]
+        if "key_log_count" in inputs:
+            bias = bias + ops.cast(inputs["key_log_count"], "float32")[:, None, None, :]
+        return bias
 
     def real_sums(self, inputs: dict[str, Any]) -> Any:
         """(B, d_model): each window's embeddings summed over its real (unpadded) epochs."""
@@ -125,7 +196,11 @@ class AstromerEncoder(keras.Model):
 
     def build_for_window(self) -> AstromerEncoder:
         """Create the weights (a call on a dummy batch)."""
-        w = self.config_["window"]
-        zeros = ops.zeros((1, w, 1))
-        self({"times": zeros, "mags": zeros, "mask": zeros})
+        self(self.dummy_inputs())
         return self
+
+    def dummy_inputs(self) -> dict[str, Any]:
+        """One all-zero window of every input the encoder takes (to build weights)."""
+        zeros = ops.zeros((1, self.config_["window"], 1))
+        names = ("times", "mags", "mask") + (("errors",) if self.config_["error_input"] else ())
+        return {name: zeros for name in names}

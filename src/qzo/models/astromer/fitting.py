@@ -1,8 +1,8 @@
 """The two Astromer training stages on training-set tables: which rows train and validate, the
 encoder to start from, and the classifier's probabilities for a table's light curves.
 
-A training-set table (rule ``labels``) holds per light curve ``objectid``, ``mjd`` and ``mag``
-lists (≤ 200 nights), ``label``, ``split`` (train / val / test) and ``fold``.
+A training-set table (rule ``labels``) holds per light curve ``objectid``, ``mjd``, ``mag`` and
+``magerr`` lists (≤ 200 nights), ``label``, ``split`` (train / val / test) and ``fold``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from qzo.arrays.hashrng import hashed_uniform
 from qzo.config.settings import AstromerSettings
 from qzo.io import StrPath
 from qzo.models.astromer.encoder import AstromerEncoder
-from qzo.models.astromer.infer import CLASS_NAMES, classify_table, table_sequences
+from qzo.models.astromer.infer import (
+    CLASS_NAMES,
+    classify_table,
+    read_sequences,
+    table_sequences,
+)
 from qzo.models.astromer.train import Classifier, finetune, pretrain, seed_training
 from qzo.models.astromer.weights import load_pretrained_encoder, resolve_weights
 from qzo.models.astromer.windows import Windows, make_windows
@@ -42,9 +46,11 @@ def rows(table: pa.Table, mask: np.ndarray) -> pa.Table:
     return table.filter(pa.array(np.asarray(mask, dtype=bool)))
 
 
-def table_windows(table: pa.Table, window: int) -> Windows:
-    """One window per light curve of the table."""
-    return make_windows(*table_sequences(table), window, single=True)
+def table_windows(table: pa.Table, encoder: AstromerEncoder) -> Windows:
+    """One window per light curve of the table, with the inputs ``encoder`` takes."""
+    offsets, times, mags, errors = table_sequences(table, encoder.config_["error_input"])
+    window = encoder.config_["window"]
+    return make_windows(offsets, times, mags, window, single=True, errors=errors)
 
 
 def initial_encoder(settings: AstromerSettings, cache_dir: StrPath) -> AstromerEncoder:
@@ -53,7 +59,15 @@ def initial_encoder(settings: AstromerSettings, cache_dir: StrPath) -> AstromerE
     weights with the configured sizes."""
     if settings.init_weights:
         weights = resolve_weights(settings.init_weights, cache_dir, settings.init_weights_sha256)
-        return load_pretrained_encoder(weights, settings.window, settings.magnitude_scale)
+        return load_pretrained_encoder(
+            weights,
+            settings.window,
+            settings.magnitude_scale,
+            settings.key_mask,
+            settings.residual,
+            settings.error_input,
+            settings.difference_input,
+        )
     return AstromerEncoder(**settings.architecture).build_for_window()
 
 
@@ -68,7 +82,7 @@ def sky_sample(
     keep = min(1.0, settings.pretrain_sample_size / max(total, 1))
     parts = []
     for path in objects:
-        shard = pq.read_table(path, columns=["objectid", "mjd", "mag"])
+        shard = read_sequences(path, errors=settings.error_input)
         u = hashed_uniform(shard.column("objectid").to_numpy(), settings.pretrain.seed)
         chosen = u < keep
         split = np.where(u[chosen] < keep * settings.pretrain_val_fraction, "val", "train")
@@ -96,9 +110,8 @@ def pretrain_encoder(
     the training summary. ``table``: the training set or a :func:`sky_sample`."""
     seed_training(settings.pretrain.seed)
     encoder = initial_encoder(settings, weights_cache)
-    window = encoder.config_["window"]
-    train = table_windows(rows(table, split_mask(table, "train")), window)
-    val = table_windows(rows(table, split_mask(table, "val")), window)
+    train = table_windows(rows(table, split_mask(table, "train")), encoder)
+    val = table_windows(rows(table, split_mask(table, "val")), encoder)
     summary = pretrain(
         encoder, train, val, settings.pretrain, checkpoint_dir, training_log(checkpoint_dir)
     )
@@ -126,11 +139,10 @@ def finetune_classifier(
     returns the classifier and the training summary."""
     seed_training(settings.finetune.seed)  # before any weight is drawn
     encoder = load_encoder(encoder_weights, encoder_summary)
-    window = encoder.config_["window"]
     parts = {"train": rows(table, train_mask), "val": rows(table, split_mask(table, "val"))}
-    wins = {s: table_windows(t, window) for s, t in parts.items()}
+    wins = {s: table_windows(t, encoder) for s, t in parts.items()}
     labels = {s: t.column("label").to_numpy().astype(np.int64) for s, t in parts.items()}
-    model = Classifier(encoder, n_classes=len(CLASS_NAMES))
+    model = Classifier(encoder, n_classes=len(CLASS_NAMES), pooling=settings.pooling)
     summary = finetune(
         model,
         wins["train"],

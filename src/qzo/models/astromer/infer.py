@@ -32,6 +32,7 @@ def save_classifier(
     config = {
         "encoder": model.encoder.config_,
         "hidden": [layer.units for layer in model.hidden],
+        "pooling": model.pooling,
         "classes": list(class_names),
     }
     with atomic_path(weights_path) as tmp:
@@ -59,11 +60,12 @@ def load_classifier(
     try:
         encoder = AstromerEncoder(**config["encoder"]).build_for_window()
         model = Classifier(
-            encoder, n_classes=len(config["classes"]), hidden=tuple(config["hidden"])
+            encoder,
+            n_classes=len(config["classes"]),
+            hidden=tuple(config["hidden"]),
+            pooling=config.get("pooling", "mean"),
         )
-        window = config["encoder"]["window"]
-        zeros = np.zeros((1, window, 1), np.float32)
-        model({"times": zeros, "mags": zeros, "mask": zeros})
+        model(encoder.dummy_inputs())
     finally:
         keras.config.set_dtype_policy(previous)
     model.load_weights(weights_path)
@@ -85,6 +87,7 @@ def choose_precision(
     mags: ArrayLike,
     tolerance: float = 1e-3,
     batch_size: int = 256,
+    errors: ArrayLike | None = None,
 ) -> tuple[Classifier, list[str], dict]:
     """The classifier to run, and a record of why.
 
@@ -98,8 +101,8 @@ def choose_precision(
         return reference, classes, {"precision": "float32", "requested": requested}
     candidate = "mixed_float16" if requested == "auto" else requested
     mixed, _ = load_classifier(config_path, weights_path, candidate)
-    p32, _ = classify(reference, offsets, times, mags, batch_size)
-    p16, _ = classify(mixed, offsets, times, mags, batch_size)
+    p32, _ = classify(reference, offsets, times, mags, batch_size, errors=errors)
+    p16, _ = classify(mixed, offsets, times, mags, batch_size, errors=errors)
     diff = float(np.abs(p32 - p16).max()) if len(p32) else 0.0
     record = {"requested": requested, "checked_on": len(p32), "max_abs_diff": diff}
     if diff <= tolerance:
@@ -125,30 +128,32 @@ def classify(
     batch_size: int = 256,
     exact: bool = False,
     with_embeddings: bool = False,
+    errors: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Class probabilities (n, n_classes) and, optionally, mean embeddings (n, d_model).
+    """Class probabilities (n, n_classes) and, optionally, the pooled embeddings the head sees
+    (n, ``model.pooled_size``: the mean over real epochs, then their standard deviation with
+    ``pooling: mean_std``).
 
     One window per light curve (the pipeline keeps ≤ 200 nights). The default runs the compact
     windows (padding folded into one token, windows batched by length) XLA-compiled; ``exact``
-    runs the full windows eagerly.
+    runs the full windows eagerly. ``errors`` (flat, like ``mags``): the magnitude errors, which
+    an encoder with ``error_input`` needs.
     """
     window = model.encoder.config_["window"]
     win = make_windows(
-        np.asarray(offsets), np.asarray(times), np.asarray(mags), window, single=True
+        np.asarray(offsets),
+        np.asarray(times),
+        np.asarray(mags),
+        window,
+        single=True,
+        errors=None if errors is None else np.asarray(errors),
     )
     n = len(win.owner)
     logits = np.zeros((n, model.logits.units), np.float32)
-    emb = np.zeros((n, model.encoder.config_["d_model"]), np.float32) if with_embeddings else None
+    emb = np.zeros((n, model.pooled_size), np.float32) if with_embeddings else None
     if exact:
         batches = [
-            (
-                {
-                    "times": win.times[s : s + batch_size],
-                    "mags": win.mags[s : s + batch_size],
-                    "mask": win.mask[s : s + batch_size],
-                },
-                np.arange(s, min(n, s + batch_size)),
-            )
+            (win.inputs(slice(s, s + batch_size)), np.arange(s, min(n, s + batch_size)))
             for s in range(0, n, batch_size)
         ]
     else:
@@ -165,20 +170,47 @@ def classify(
     return _softmax(logits.astype(np.float64)).astype(np.float32), emb
 
 
-def table_sequences(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offsets, times, mags) of a table's ``mjd`` / ``mag`` list columns (flat arrays)."""
+def needs_errors(model: Classifier) -> bool:
+    """Whether the classifier's encoder takes the magnitude errors (``error_input``)."""
+    return bool(model.encoder.config_.get("error_input", False))
+
+
+#: A preprocessed table's columns the light-curve model reads (``magerr`` only when it needs it).
+SEQUENCE_COLUMNS = ["objectid", "mjd", "mag"]
+
+
+def table_sequences(
+    table: pa.Table, errors: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(offsets, times, mags, errors) of a table's ``mjd`` / ``mag`` (and, with ``errors``,
+    ``magerr``) list columns as flat arrays; errors is None without ``errors``."""
     mjd = table.column("mjd").combine_chunks()
     offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
     mags = table.column("mag").combine_chunks().flatten().to_numpy()
-    return offsets, mjd.flatten().to_numpy(), mags
+    magerr = None
+    if errors:
+        if "magerr" not in table.column_names:
+            raise KeyError("the light-curve model takes magnitude errors: no column 'magerr'")
+        magerr = table.column("magerr").combine_chunks().flatten().to_numpy()
+    return offsets, mjd.flatten().to_numpy(), mags, magerr
+
+
+def read_sequences(path: StrPath, errors: bool = False) -> pa.Table:
+    """A preprocessed shard's columns the light-curve model reads, errors named by the file."""
+    columns = SEQUENCE_COLUMNS + (["magerr"] if errors else [])
+    try:
+        return pq.read_table(path, columns=columns)
+    except (KeyError, pa.ArrowInvalid) as err:
+        raise KeyError(f"{path}: columns {columns} needed by the light-curve model: {err}") from err
 
 
 def read_shard_sequences(
-    preprocessed_path: StrPath,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(objectids, offsets, times, mags) of a preprocessed shard's ≤ 200-night light curves."""
-    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
-    return (table.column("objectid").to_numpy(), *table_sequences(table))
+    preprocessed_path: StrPath, errors: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(objectids, offsets, times, mags, errors) of a preprocessed shard's ≤ 200-night light
+    curves (errors only when asked, else None)."""
+    table = read_sequences(preprocessed_path, errors)
+    return (table.column("objectid").to_numpy(), *table_sequences(table, errors))
 
 
 def classify_table(
@@ -189,9 +221,17 @@ def classify_table(
     with_embeddings: bool = False,
 ) -> pa.Table:
     """``objectid``, ``p_lc_<class>`` per light curve of ``table`` (``objectid``, ``mjd``,
-    ``mag``), and ``embedding`` (a fixed-size list of d_model floats) if asked."""
+    ``mag``, and ``magerr`` for a model that takes errors), and ``embedding`` (a fixed-size
+    list: the pooled embedding) if asked."""
+    offsets, times, mags, errors = table_sequences(table, needs_errors(model))
     probs, emb = classify(
-        model, *table_sequences(table), batch_size, with_embeddings=with_embeddings
+        model,
+        offsets,
+        times,
+        mags,
+        batch_size,
+        with_embeddings=with_embeddings,
+        errors=errors,
     )
     columns = {"objectid": table.column("objectid").combine_chunks()}
     for k, name in enumerate(classes):
@@ -211,5 +251,5 @@ def classify_shard(
     with_embeddings: bool = False,
 ) -> pa.Table:
     """:func:`classify_table` on one preprocessed shard."""
-    table = pq.read_table(preprocessed_path, columns=["objectid", "mjd", "mag"])
+    table = read_sequences(preprocessed_path, needs_errors(model))
     return classify_table(model, classes, table, batch_size, with_embeddings)

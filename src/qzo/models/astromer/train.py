@@ -3,10 +3,11 @@
 Stage 1 (semi-supervised): masked reconstruction of magnitudes (50% of the real epochs are
 predicted; of those 20% keep their value, 20% get another epoch's magnitude, 60% are hidden),
 masked RMSE, Adam(1e-3, β2 0.98, ε 1e-9); masks are drawn anew every epoch.
-Stage 2 (supervised): masked mean of the embeddings over real epochs → Dense 1024, 512, 256 ReLU
+Stage 2 (supervised): masked mean of the embeddings over real epochs (``pooling: mean``; with
+``mean_std`` also their standard deviation) → Dense 1024, 512, 256 ReLU
 → LayerNormalization → Dense(n_classes); softmax cross-entropy; Adam 1e-3, 5e-4 from epoch 4,
-1e-4 from epoch 9 (1-based); batch 32. Both stop early on the validation loss and resume from
-their last checkpoint when restarted.
+1e-4 from epoch 9 (1-based; all scaled by the stage's ``learning_rate`` / 1e-3); batch 32.
+Both stop early on the validation loss and resume from their last checkpoint when restarted.
 """
 
 from __future__ import annotations
@@ -58,18 +59,28 @@ class Reconstructor(keras.Model):
         return self.out(self.norm(self.encoder(inputs, training=training)))
 
 
+#: How stage 2 summarises a light curve's embeddings over its real epochs.
+POOLINGS = ("mean", "mean_std")
+
+
 class Classifier(keras.Model):
-    """Stage 2: the encoder, the mean over real epochs, and the classification head."""
+    """Stage 2: the encoder, a summary of its embeddings over real epochs (``pooling``: their
+    mean, the paper's; or mean and standard deviation, so the head sees how much the epochs'
+    representations vary, not only their average), and the classification head."""
 
     def __init__(
         self,
         encoder: AstromerEncoder,
         n_classes: int = 3,
         hidden: tuple[int, ...] = (1024, 512, 256),
+        pooling: str = "mean",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling {pooling!r}: expected one of {POOLINGS}")
         self.encoder = encoder
+        self.pooling = pooling
         self.hidden = [
             layers.Dense(h, activation="relu", name=f"fc_{i}") for i, h in enumerate(hidden)
         ]
@@ -79,12 +90,28 @@ class Classifier(keras.Model):
     @property
     def architecture(self) -> dict[str, Any]:
         hidden = [layer.units for layer in self.hidden]
-        return {"encoder": self.encoder.config_, "hidden": hidden, "classes": self.logits.units}
+        return {
+            "encoder": self.encoder.config_,
+            "hidden": hidden,
+            "classes": self.logits.units,
+            "pooling": self.pooling,
+        }
+
+    @property
+    def pooled_size(self) -> int:
+        """Length of the vector :meth:`embed` returns."""
+        return self.encoder.config_["d_model"] * (2 if self.pooling == "mean_std" else 1)
 
     def embed(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        """(B, pooled_size): the pooled embeddings over each window's real epochs."""
         emb = ops.cast(self.encoder(inputs, training=training), "float32")
         real = 1.0 - ops.cast(inputs["mask"], "float32")
-        return ops.sum(emb * real, axis=1) / ops.maximum(ops.sum(real, axis=1), 1.0)
+        count = ops.maximum(ops.sum(real, axis=1), 1.0)
+        mean = ops.sum(emb * real, axis=1) / count
+        if self.pooling == "mean":
+            return mean
+        var = ops.sum(ops.square(emb - mean[:, None, :]) * real, axis=1) / count
+        return ops.concatenate([mean, ops.sqrt(var + 1e-6)], axis=-1)
 
     def head(self, x: Any) -> Any:
         for layer in self.hidden:
@@ -95,7 +122,7 @@ class Classifier(keras.Model):
         return self.head(self.embed(inputs, training=training))
 
     def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
-        """Inference: class logits and the mean embedding, from one pass of the encoder."""
+        """Inference: class logits and the pooled embedding, from one pass of the encoder."""
         emb = self.embed(inputs)
         return self.head(emb), emb
 
@@ -124,11 +151,11 @@ def pretraining_batch(
     mags[hide] = 0.0
     mask = win.mask[..., 0].copy()
     mask[hide] = 1.0  # hidden epochs are treated like padding, as in the original
-    inputs = {
-        "times": win.times,
-        "mags": mags[..., None].astype(np.float32),
-        "mask": mask[..., None].astype(np.float32),
-    }
+    inputs = win.inputs()
+    inputs["mags"] = mags[..., None].astype(np.float32)
+    inputs["mask"] = mask[..., None].astype(np.float32)
+    if "errors" in inputs:  # a hidden epoch's error is hidden too (a swapped one keeps its own)
+        inputs["errors"] = np.where(hide[..., None], np.float32(0), inputs["errors"])
     return inputs, win.mags, chosen[..., None].astype(np.float32)
 
 
@@ -137,9 +164,10 @@ def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
     return ops.sqrt(sq)
 
 
-def finetune_learning_rate(epoch: int) -> float:
-    """The paper's schedule; ``epoch`` is 1-based."""
-    return 1e-3 if epoch < 4 else (5e-4 if epoch < 9 else 1e-4)
+def finetune_learning_rate(epoch: int, initial: float = 1e-3) -> float:
+    """The paper's schedule (1e-3, 5e-4 from epoch 4, 1e-4 from epoch 9) relative to the
+    ``initial`` rate; ``epoch`` is 1-based."""
+    return initial / (1 if epoch < 4 else (2 if epoch < 9 else 10))
 
 
 def _slice(inputs: dict, idx: Any) -> dict:
@@ -306,20 +334,18 @@ def pretrain(
     val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
     val_batches = []
     for s in range(0, len(val.owner), settings.batch_size):
-        sub = _take(val, slice(s, s + settings.batch_size))
+        sub = val.take(slice(s, s + settings.batch_size))
         val_batches.append(pretraining_batch(sub, val_rng))
 
     def epoch_batches(epoch: int) -> list:
         rng = np.random.default_rng([settings.seed, epoch])  # masks re-drawn every epoch
         order = rng.permutation(len(train.owner))
         return [
-            pretraining_batch(_take(train, order[s : s + settings.batch_size]), rng)
+            pretraining_batch(train.take(order[s : s + settings.batch_size]), rng)
             for s in range(0, len(order), settings.batch_size)
         ]
 
-    fingerprint = training_fingerprint(
-        model, settings, train.times, train.mags, train.mask, val.times, val.mags, val.mask
-    )
+    fingerprint = training_fingerprint(model, settings, *_arrays(train), *_arrays(val))
     return fit_resumable(
         model,
         optimizer,
@@ -351,12 +377,12 @@ def finetune(
                 "(make_windows(..., single=True))"
             )
     optimizer = keras.optimizers.Adam(settings.learning_rate)
-    inputs_val = _inputs(val)
+    inputs_val = val.inputs()
     val_batches = [
         (_slice(inputs_val, slice(s, s + settings.batch_size)), y_val[s : s + settings.batch_size])
         for s in range(0, len(y_val), settings.batch_size)
     ]
-    inputs_train = _inputs(train)
+    inputs_train = train.inputs()
 
     def epoch_batches(epoch: int) -> list:
         order = np.random.default_rng([settings.seed, epoch]).permutation(len(y_train))
@@ -369,16 +395,7 @@ def finetune(
         ]
 
     fingerprint = training_fingerprint(
-        classifier,
-        settings,
-        train.times,
-        train.mags,
-        train.mask,
-        y_train,
-        val.times,
-        val.mags,
-        val.mask,
-        y_val,
+        classifier, settings, *_arrays(train), y_train, *_arrays(val), y_val
     )
     return fit_resumable(
         classifier,
@@ -390,13 +407,10 @@ def finetune(
         checkpoint_dir,
         log_path,
         fingerprint,
-        finetune_learning_rate,
+        lambda epoch: finetune_learning_rate(epoch, settings.learning_rate),
     )
 
 
-def _inputs(win: Windows) -> dict:
-    return {"times": win.times, "mags": win.mags, "mask": win.mask}
-
-
-def _take(win: Windows, idx: Any) -> Windows:
-    return Windows(win.times[idx], win.mags[idx], win.mask[idx], win.owner[idx], win.length[idx])
+def _arrays(win: Windows) -> list[np.ndarray]:
+    """The arrays a training run's fingerprint covers: every input of the windows."""
+    return list(win.inputs().values())

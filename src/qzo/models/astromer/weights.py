@@ -83,10 +83,19 @@ def _variable_map(model: AstromerEncoder) -> dict[str, Any]:
 
 
 def load_pretrained_encoder(
-    weights_dir: StrPath, window: int | None = None, magnitude_scale: float = 1.0
+    weights_dir: StrPath,
+    window: int | None = None,
+    magnitude_scale: float = 1.0,
+    key_mask: bool = False,
+    residual: bool = False,
+    error_input: bool = False,
+    difference_input: bool = False,
 ) -> AstromerEncoder:
     """Build the encoder that ``conf.json`` describes and assign every checkpoint variable
-    (``magnitude_scale`` 1 is the published model's input convention)."""
+    (``magnitude_scale`` 1 and none of ``key_mask``, ``residual``, ``error_input``,
+    ``difference_input`` is the published model; with any of them the published weights are
+    only a starting point for training, and the extra input projections start at zero, so the
+    encoder starts as the published one)."""
     import tensorflow as tf
 
     weights_dir = Path(weights_dir)
@@ -99,6 +108,10 @@ def load_pretrained_encoder(
         dropout=conf["dropout"],
         window=window or conf["max_obs"],
         magnitude_scale=magnitude_scale,
+        key_mask=key_mask,
+        residual=residual,
+        error_input=error_input,
+        difference_input=difference_input,
     ).build_for_window()
     reader = tf.train.load_checkpoint(str(weights_dir / "weights"))
     for name, var in _variable_map(model).items():
@@ -109,4 +122,8 @@ def load_pretrained_encoder(
         if tuple(value.shape) != tuple(var.shape):
             raise ValueError(f"{key}: shape {value.shape}, the encoder expects {tuple(var.shape)}")
         var.assign(np.asarray(value))
+    for extra in ("err_transform", "diff_transform"):
+        if hasattr(model, extra):
+            kernel = getattr(model, extra).kernel
+            kernel.assign(np.zeros(kernel.shape, np.float32))
     return model

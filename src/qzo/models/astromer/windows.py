@@ -6,12 +6,15 @@ repeats its last window): the reference package's behaviour, kept for weight com
 Values are cast to float32 first; time and magnitude are centred on their window mean computed
 as a sequential float32 sum, as the reference does (at MJD ~ 58000 a float64 mean differs by up
 to 0.1 d, which the published weights notice). Padded positions hold 0 and have mask 1.
+Photometric errors, when given (for encoders with ``error_input``), are carried as they are,
+not centred.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +30,26 @@ class Windows:
     mask: np.ndarray  # 1 = padding (no epoch)
     owner: np.ndarray  # light-curve index of each window
     length: np.ndarray  # real epochs in each window
+    errors: np.ndarray | None = None  # magnitude errors (0 on padding), if given
+
+    def inputs(self, index: Any = slice(None)) -> dict[str, np.ndarray]:
+        """The encoder's inputs for the windows ``index``: times, mags, mask (and errors)."""
+        out = {"times": self.times[index], "mags": self.mags[index], "mask": self.mask[index]}
+        if self.errors is not None:
+            out["errors"] = self.errors[index]
+        return out
+
+    def take(self, index: Any) -> Windows:
+        """The windows ``index`` (an index array, a mask or a slice)."""
+        errors = None if self.errors is None else self.errors[index]
+        return Windows(
+            self.times[index],
+            self.mags[index],
+            self.mask[index],
+            self.owner[index],
+            self.length[index],
+            errors,
+        )
 
 
 def window_starts(
@@ -47,8 +70,10 @@ def make_windows(
     mags: np.ndarray,
     window: int = 200,
     single: bool = False,
+    errors: np.ndarray | None = None,
 ) -> Windows:
-    """Cut every light curve (``offsets`` into flat ``times``/``mags``) into centred windows."""
+    """Cut every light curve (``offsets`` into flat ``times``/``mags``, and ``errors`` if
+    given) into centred windows."""
     counts = np.diff(offsets)
     owner, start = window_starts(counts, window, single)
     length = np.minimum(counts[owner], window)
@@ -64,14 +89,17 @@ def make_windows(
     t = np.where(real, t - t_mean, np.float32(0)).astype(np.float32)
     m = np.where(real, m - m_mean, np.float32(0)).astype(np.float32)
     mask = (~real).astype(np.float32)
-    return Windows(t[..., None], m[..., None], mask[..., None], owner, length)
+    e = None
+    if errors is not None:
+        e = np.where(real, np.asarray(errors).astype(np.float32)[src], np.float32(0))[..., None]
+    return Windows(t[..., None], m[..., None], mask[..., None], owner, length, e)
 
 
 @dataclass
 class CompactBatch:
     """A batch of windows with the padded positions folded into one token each."""
 
-    inputs: dict  # times, mags, mask (B, S, 1) and key_log_count (B, S)
+    inputs: dict  # times, mags, mask (and errors) (B, S, 1), key_log_count (B, S)
     index: np.ndarray  # which windows (rows of the Windows) the batch holds
     length: np.ndarray  # real epochs per window
 
@@ -110,13 +138,17 @@ def compact_windows(
         mags = np.where(real, win.mags[idx, :size, 0], 0).astype(np.float32)
         n_pad = np.maximum(full - length, 1).astype(np.float32)[:, None]
         log_count = np.where(real, 0.0, np.where(pad_token, np.log(n_pad), _FILLER))
+        inputs = {
+            "times": times.reshape(b, size, 1),
+            "mags": mags.reshape(b, size, 1),
+            "mask": (~real).astype(np.float32).reshape(b, size, 1),
+            "key_log_count": log_count.astype(np.float32),
+        }
+        if win.errors is not None:
+            errors = np.where(real, win.errors[idx, :size, 0], 0).astype(np.float32)
+            inputs["errors"] = errors.reshape(b, size, 1)
         yield CompactBatch(
-            inputs={
-                "times": times.reshape(b, size, 1),
-                "mags": mags.reshape(b, size, 1),
-                "mask": (~real).astype(np.float32).reshape(b, size, 1),
-                "key_log_count": log_count.astype(np.float32),
-            },
+            inputs=inputs,
             index=real_idx,
             length=length[: len(real_idx)],
         )
