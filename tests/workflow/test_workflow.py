@@ -110,7 +110,10 @@ def test_rerun_one_shard_by_naming_its_file(tiny_run):
 def test_training_set_and_predictions_add_up(tiny_run):
     labels = json.loads((tiny_run / "results/labels/summary.json").read_text())
     assert labels["sdss_rows"] == labels["sdss_clean"] + sum(labels["sdss_dropped"].values())
-    assert labels["matched"] + labels["unmatched"] == labels["sdss_clean"]
+    # Every clean spectrum is matched, unmatched, or lost its light curve to another spectrum.
+    lost = labels["light_curve_taken_by_another_spectrum"]
+    assert labels["matched"] + labels["unmatched"] + lost == labels["sdss_clean"]
+    assert 0 <= labels["class_conflicts"] <= lost
     assert (
         labels["sdss_dropped"]["zwarning"] > 0 and labels["sdss_dropped"]["positional_repeat"] > 0
     )
@@ -194,8 +197,11 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
 def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     out = tiny_run / "results/evaluate"
     table1 = pd.read_csv(out / "table1.csv")
-    assert len(table1) == 6 and table1.loc[0, "fraction"] == 1.0
-    assert np.isfinite(table1["accuracy"]).all()
+    assert len(table1) == 6 and table1.loc[0, "qso_fraction"] == 1.0
+    assert np.isfinite(table1["accuracy_subset"]).all()
+    # QSOs a cut removes only add misses: the full-sample F1 never exceeds the subset's.
+    subset, full = table1["qso_f1_subset"], table1["qso_f1_full_sample"]
+    assert ((full <= subset + 1e-12) | subset.isna()).all()
     table3 = pd.read_csv(out / "table3.csv")
     assert list(table3["features"]) == [
         "ASTROMER alone",
@@ -206,7 +212,9 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     ]
     assert table3["accuracy"].between(0, 1).all()
     table4 = pd.read_csv(out / "table4.csv").set_index("cut")
-    assert (np.diff(table4.to_numpy(), axis=1) <= 0).all() and table4.iloc[0, 0] > 0
+    counted = table4.drop(columns=["qso_f1", "accuracy"])
+    assert (np.diff(counted.to_numpy(), axis=1) <= 0).all() and counted.iloc[0, 0] > 0
+    assert table4["accuracy"].between(0, 1).all()
     stacking = pd.read_csv(out / "stacking.csv")
     assert set(stacking["light_curve_probabilities"]) == {"out-of-fold", "in-sample"}
     truth = pd.read_csv(out / "truth.csv").set_index("catalog")
@@ -215,7 +223,11 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     )
     # The tiny model is barely trained, so QZO may be empty (purity NaN); ZTF_all_QSO is not.
     all_qso = truth.loc["ZTF_all_QSO"]
-    assert 0 < all_qso["true_purity"] <= 1 and 0 < all_qso["true_completeness"] <= 1
+    assert 0 < all_qso["purity_objects"] <= 1 and 0 < all_qso["completeness_objects"] <= 1
+    # Per source, the input's QSOs include those preprocessing removed: a larger denominator.
+    assert (
+        all_qso["completeness_sources_input"] <= all_qso["completeness_sources_preprocessed"] <= 1
+    )
     assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
     for name in ("table1", "table3", "table4", "stacking", "truth"):
         assert (out / f"{name}.md").read_text().count("|") > 10

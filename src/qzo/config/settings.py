@@ -61,6 +61,7 @@ class StageSettings(_FromConfig):
     epochs: int
     batch_size: int
     patience: int
+    min_delta: float
     learning_rate: float
     seed: int
 

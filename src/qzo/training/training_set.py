@@ -68,13 +68,37 @@ def match_longest(sdss: pd.DataFrame, ztf: pd.DataFrame, radius_arcsec: float) -
     return out
 
 
-def resolve_matches(matches: pd.DataFrame) -> pd.DataFrame:
+def resolve_matches(matches: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """One ZTF light curve per SDSS object across shards (an SDSS object in a margin can be
     matched in two shards): the longest wins, then the smaller objectid; and one SDSS label per
-    ZTF object (several spectra can match one light curve): the first SPECOBJID."""
+    ZTF object (several spectra can match one light curve): the first SPECOBJID.
+
+    Also returns the counts of what that drops: ``spectra_matched`` (spectra with a light curve
+    within the radius), ``light_curve_taken_by_another_spectrum`` (spectra dropped because their
+    light curve went to a spectrum with a smaller SPECOBJID) and, of those,
+    ``class_conflicts`` (the two spectra disagree on CLASS)."""
     m = matches.sort_values(["SPECOBJID", "n_obs", "objectid"], ascending=[True, False, True])
     m = m.drop_duplicates("SPECOBJID", keep="first")
-    return m.drop_duplicates("objectid", keep="first").reset_index(drop=True)
+    taken = m.duplicated("objectid", keep="first")
+    kept = m[~taken].reset_index(drop=True)
+    winner = kept.set_index("objectid")["CLASS"]
+    lost = m[taken]
+    conflicts = int((lost["CLASS"].to_numpy() != winner.loc[lost["objectid"]].to_numpy()).sum())
+    counts = {
+        "spectra_matched": len(m),
+        "light_curve_taken_by_another_spectrum": int(taken.sum()),
+        "class_conflicts": conflicts,
+    }
+    return kept, counts
+
+
+def majority_label(group: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per group (``group``: 0 … n_groups − 1 per row) its most frequent label; ties go to the
+    smallest label."""
+    classes, code = np.unique(labels, return_inverse=True)
+    counts = np.zeros((group.max() + 1 if len(group) else 0, len(classes)), dtype=np.int64)
+    np.add.at(counts, (group, code), 1)
+    return classes[np.argmax(counts, axis=1)]
 
 
 def grouped_assignment(
@@ -89,8 +113,10 @@ def grouped_assignment(
     class.
 
     Rows closer than ``group_radius_arcsec`` (chained: friends of friends) form one group, which
-    goes to one part, so repeat spectra of a source never straddle two parts. Groups are
-    ordered by a hash of their position (seeded), so the assignment is random but reproducible.
+    goes to one part, so repeat spectra of a source never straddle two parts, even when they
+    disagree on the class: a group is stratified by its majority class (ties: the smallest
+    label). Groups are ordered by a hash of their position (seeded), so the assignment is random
+    but reproducible.
     """
     labels = np.asarray(labels)
     n = len(labels)
@@ -100,10 +126,11 @@ def grouped_assignment(
     anchor = np.full(n_groups, np.iinfo(np.int64).max)
     np.minimum.at(anchor, group, healpix_29(ra, dec))
     key = hashed_uniform(anchor[group], seed)
+    stratum = majority_label(group, labels)[group]
     part = np.zeros(n, dtype=np.int64)
     bounds = np.cumsum(fractions) / np.sum(fractions)
-    for c in np.unique(labels):
-        rows = np.flatnonzero(labels == c)
+    for c in np.unique(stratum):
+        rows = np.flatnonzero(stratum == c)
         order = rows[np.lexsort((group[rows], key[rows]))]
         # A group's rows sit together in this order: its first position decides its part.
         position = (np.arange(len(order)) + 0.5) / len(order)
@@ -224,7 +251,9 @@ def build_training_set(
         if len(sdss) and len(ztf):
             found = match_longest(sdss, ztf, settings["radius_arcsec"])
             matches.append(found.assign(shard=shard, path=str(z_path)))
-    matched = resolve_matches(pd.concat(matches, ignore_index=True)) if matches else None
+    matched, resolved = (
+        resolve_matches(pd.concat(matches, ignore_index=True)) if matches else (None, {})
+    )
     if n_objects == 0:
         raise InputDataError(
             object_shards[0] if object_shards else source,
@@ -280,7 +309,9 @@ def build_training_set(
         "sdss_dropped": drops,
         "sdss_clean": len(clean),
         "matched": out.num_rows,
-        "unmatched": len(clean) - out.num_rows,
+        "unmatched": len(clean) - resolved["spectra_matched"],
+        "light_curve_taken_by_another_spectrum": resolved["light_curve_taken_by_another_spectrum"],
+        "class_conflicts": resolved["class_conflicts"],
         "by_split_and_class": {
             s: g["class"].value_counts().to_dict() for s, g in frame.groupby("split")
         },

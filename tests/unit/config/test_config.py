@@ -1,5 +1,7 @@
 """Configuration validation: defaults, and errors that name the key."""
 
+import re
+
 import pytest
 import yaml
 from conftest import REPO
@@ -119,3 +121,22 @@ def test_shipped_configs_validate_and_stop_early(name):
     assert config["simulation"]["enabled"]
     for stage in ("pretrain", "finetune"):
         assert config["astromer"][stage]["epochs"] >= 100
+
+
+def test_every_config_key_is_read_by_some_code():
+    """No key is accepted and then ignored: each key of the schema is named in the workflow's
+    code (rules, scripts or the library) as a string or an attribute (a settings field). Keys
+    read under a computed name fail here on purpose: spell them out."""
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    skip = {REPO / "src/qzo/config/settings.py", REPO / "src/qzo/config/document.py"}
+    files = [*(REPO / "src/qzo").rglob("*.py"), *(REPO / "rules").glob("*.smk")]
+    files += [p for p in (REPO / "workflow").rglob("*") if p.is_file()]
+    code = "\n".join(p.read_text() for p in files if p not in skip)
+
+    def read(name: str) -> bool:
+        name = re.escape(name)
+        return re.search(rf"([\"']){name}\1|\.{name}\b", code) is not None
+
+    keys = [key for key, _ in _leaf_keys(schema, default_config())]
+    unread = [key for key in keys if not read(key.rsplit(".", 1)[-1])]
+    assert not unread, f"config keys no code reads: {unread}"

@@ -89,6 +89,22 @@ def test_finetune_learns_early_stops_and_logs(tmp_path):
     assert [finetune_learning_rate(e, 2e-3) for e in (3, 4, 8, 9)] == [2e-3, 1e-3, 1e-3, 2e-4]
 
 
+def test_min_delta_ends_a_stage_whose_loss_only_crawls(tmp_path):
+    """With ``min_delta`` 0.9 no epoch after the first improves enough (by 90 %): patience 2
+    ends the stage after three epochs; the best weights are still the best epoch's."""
+    rng = np.random.default_rng(5)
+    train, y_train = toy(120, rng)
+    val, y_val = toy(40, rng)
+    model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
+    settings = stage(epochs=20, batch_size=32, patience=2, min_delta=0.9, seed=2)
+    summary = finetune(
+        model, train, y_train, val, y_val, settings, tmp_path / "ckpt", tmp_path / "log.csv"
+    )
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    assert summary["epochs_run"] == len(rows) == 3 and summary["stopped_early"]
+    assert summary["best_val_loss"] == pytest.approx(min(float(r["val_loss"]) for r in rows))
+
+
 def test_training_resumes_after_a_kill(tmp_path):
     rng = np.random.default_rng(4)
     train, y_train = toy(120, rng)

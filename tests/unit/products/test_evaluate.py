@@ -11,6 +11,7 @@ from qzo.config import default_config
 from qzo.config.settings import XGBSettings
 from qzo.products.evaluate import (
     SkyCounts,
+    SkyTruth,
     class_labels,
     light_curve_model_table,
     oracle_classes,
@@ -47,11 +48,16 @@ def test_table1_scores_each_cut():
     table = table1(test, CFG).set_index("cut")
     none = table.loc["none"]
     # 4 true QSOs, 4 predicted, 3 right: F1 = 2·3/(4+4); 4 of 6 classes right.
-    assert none["qso_f1"] == pytest.approx(0.75) and none["accuracy"] == pytest.approx(4 / 6)
-    assert none["fraction"] == 1.0 and none["n"] == 6
+    assert none["qso_f1_subset"] == pytest.approx(0.75)
+    assert none["qso_f1_full_sample"] == pytest.approx(0.75)
+    assert none["accuracy_subset"] == pytest.approx(4 / 6)
+    assert none["qso_fraction"] == 1.0 and none["n"] == 6
     many = table.loc["n_obs>100"]  # the first four rows: QSO F1 2·2/(3+3), accuracy 2/4
-    assert many["n"] == 4 and many["qso_f1"] == pytest.approx(2 / 3)
-    assert many["accuracy"] == pytest.approx(0.5) and many["fraction"] == pytest.approx(4 / 6)
+    assert many["n"] == 4 and many["qso_f1_subset"] == pytest.approx(2 / 3)
+    assert many["accuracy_subset"] == pytest.approx(0.5)
+    assert many["qso_fraction"] == pytest.approx(3 / 4)  # the n_obs = 50 QSO is cut
+    # Full sample: 2 right of 3 predicted QSOs kept, 4 true QSOs: 2·2/(3+4).
+    assert many["qso_f1_full_sample"] == pytest.approx(4 / 7)
     assert table.loc["SNR>5σ", "n"] == 5
     assert table.loc["SNR>5σ and n_obs>100", "n"] == 4
     assert table.loc["SNR>5σ or n_obs>100", "n"] == 5
@@ -88,15 +94,34 @@ def sky_rows(ids, p_wise_qso, **columns) -> pd.DataFrame:
 
 
 def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
-    truth = pd.Series(["qso", "qso", "star", "qso", "galaxy"], index=[1, 2, 3, 4, 5])
+    # Objects 1-5 of sources 10, 11, 12, 10, 13: object 4 is a second light curve of source
+    # 10; source 14 is a QSO whose light curve did not survive preprocessing.
+    ids = [1, 2, 3, 4, 5]
+    truth = SkyTruth(
+        classes=pd.Series(["qso", "qso", "star", "qso", "galaxy"], index=ids),
+        sources=pd.Series([10, 11, 12, 10, 13], index=ids),
+        input_qso_sources={10, 11, 14},
+    )
     counts = SkyCounts(CFG, truth)
     counts.add(sky_rows([1, 2, 3], [0.95, 0.6, 0.99], is_duplicate=[False, False, True]))
     counts.add(sky_rows([4, 5], [0.85, 0.2], n_obs=[50, 50]))
-    table = table4(counts).set_index("cut")
+    scored = predictions(
+        **{"class": ["QSO", "QSO", "STAR", "GALAXY"]},
+        predicted=[1, 0, 2, 2],
+        n_obs=[150, 50, 150, 150],
+    )
+    table = table4(counts, scored).set_index("cut")
     # Non-duplicates: p = 0.95, 0.6 (n_obs 150) and 0.85, 0.2 (n_obs 50).
-    assert table.loc["none"].tolist() == [3, 3, 2, 1, 0, 0]
-    assert table.loc["n_obs>100"].tolist() == [2, 2, 1, 1, 0, 0]
-    assert list(table.columns) == [f"p_WISE_QSO>{t:g}" for t in CFG["thresholds"]]
+    counted = [f"p_WISE_QSO>{t:g}" for t in CFG["thresholds"]]
+    assert table.loc["none", counted].tolist() == [3, 3, 2, 1, 0, 0]
+    assert table.loc["n_obs>100", counted].tolist() == [2, 2, 1, 1, 0, 0]
+    assert list(table.columns) == ["qso_f1", "accuracy", *counted]
+    # The test split's scores of p_WISE_*: 1 of 2 QSOs found, 2 of 4 right; with n_obs > 100
+    # the one QSO kept is found, 2 of 3 right.
+    assert table.loc["none", "qso_f1"] == pytest.approx(2 / 3)
+    assert table.loc["none", "accuracy"] == pytest.approx(0.5)
+    assert table.loc["n_obs>100", "qso_f1"] == 1.0
+    assert table.loc["n_obs>100", "accuracy"] == pytest.approx(2 / 3)
 
     # QZO: p_WISE_QSO > 0.9, not a duplicate, g < n_obs/80 + 20.375: only ID 1 (a QSO).
     # ZTF_all_QSO: argmax QSO in either model: IDs 1, 2, 3 (WISE) and 4 (0.85).
@@ -116,11 +141,20 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
     )
     rows = truth_table(counts, test, CFG).set_index("catalog")
     qzo, everything = rows.loc["QZO"], rows.loc["ZTF_all_QSO"]
-    assert qzo["rows"] == 1 and qzo["true_purity"] == 1.0
+    assert qzo["rows"] == 1 and qzo["purity_objects"] == 1.0
     # True QSOs among the non-duplicates: 1, 2, 4.
-    assert qzo["true_completeness"] == pytest.approx(1 / 3)
-    assert everything["rows"] == 4 and everything["true_purity"] == pytest.approx(3 / 4)
-    assert everything["true_completeness"] == 1.0
+    assert qzo["completeness_objects"] == pytest.approx(1 / 3)
+    assert everything["rows"] == 4 and everything["purity_objects"] == pytest.approx(3 / 4)
+    assert everything["completeness_objects"] == 1.0
+    # Per source: QZO selects source 10 (a QSO): of the QSO sources, 10 and 11 have preprocessed
+    # light curves, 10, 11 and 14 have light curves in the input.
+    assert qzo["sources"] == 1 and qzo["purity_sources"] == 1.0
+    assert qzo["completeness_sources_preprocessed"] == pytest.approx(1 / 2)
+    assert qzo["completeness_sources_input"] == pytest.approx(1 / 3)
+    # ZTF_all_QSO selects objects 1-4: sources 10 (twice), 11, 12 (a star).
+    assert everything["sources"] == 3 and everything["purity_sources"] == pytest.approx(2 / 3)
+    assert everything["completeness_sources_preprocessed"] == 1.0
+    assert everything["completeness_sources_input"] == pytest.approx(2 / 3)
     assert qzo["test_purity"] == 1.0 and qzo["test_completeness"] == 1.0
 
 

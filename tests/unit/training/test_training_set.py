@@ -63,15 +63,21 @@ def test_match_takes_the_longest_light_curve_within_one_arcsec():
 def test_resolve_keeps_one_match_per_sdss_object_and_per_light_curve():
     m = pd.DataFrame(
         {
-            "SPECOBJID": [1, 1, 2, 3],
-            "objectid": [20, 21, 21, 30],
-            "n_obs": [50, 60, 60, 40],
-            "CLASS": ["QSO"] * 4,
-            "Z": [1.0] * 4,
+            "SPECOBJID": [1, 1, 2, 3, 4, 5],
+            "objectid": [20, 21, 21, 30, 30, 30],
+            "n_obs": [50, 60, 60, 40, 40, 40],
+            "CLASS": ["QSO", "QSO", "QSO", "QSO", "STAR", "QSO"],
+            "Z": [1.0] * 6,
         }
     )
-    r = resolve_matches(m)
+    r, counts = resolve_matches(m)
     assert list(r["SPECOBJID"]) == [1, 3] and list(r["objectid"]) == [21, 30]
+    # Spectra 2, 4 and 5 lose their light curve to 1 and 3; 4 (a STAR) disagrees with 3.
+    assert counts == {
+        "spectra_matched": 5,
+        "light_curve_taken_by_another_spectrum": 3,
+        "class_conflicts": 1,
+    }
 
 
 def labelled_sky_with_repeats(seed: int, n: int, every: int, sep_arcsec: float):
@@ -99,6 +105,29 @@ def test_split_is_grouped_and_stratified():
         frac = pd.Series(split[labels == c]).value_counts(normalize=True)
         assert abs(frac["train"] - 0.8) < 0.03 and abs(frac["test"] - 0.1) < 0.02
     assert np.array_equal(split, grouped_split(ra, dec, labels))  # deterministic
+
+
+def test_groups_of_mixed_class_go_to_one_split_and_fold_by_majority():
+    """200 close pairs whose two spectra disagree on the class, and 100 triples (two votes to
+    one): every group lands in one split and one fold, stratified by its majority class."""
+    n = 3000
+    ra, dec, labels, rep = labelled_sky_with_repeats(2, n, every=15, sep_arcsec=0.3)
+    labels[n:] = (labels[rep] + 1) % 3  # every repeat disagrees with its source
+    r3, d3 = offset_positions(ra[rep[:100]], dec[rep[:100]], np.full(100, 0.3), np.full(100, 90.0))
+    ra, dec = np.concatenate([ra, r3]), np.concatenate([dec, d3])
+    labels = np.concatenate([labels, labels[n : n + 100]])  # third spectrum: the repeat's class
+    split = grouped_split(ra, dec, labels)
+    fold = stacking_folds(ra, dec, labels, split, 3)
+    assert (split[rep] == split[n : n + len(rep)]).all()
+    assert (split[rep[:100]] == split[n + len(rep) :]).all()
+    assert (fold[rep] == fold[n : n + len(rep)]).all()
+    assert np.array_equal(split[: n // 2], grouped_split(ra, dec, labels)[: n // 2])
+
+    from qzo.training.training_set import majority_label
+
+    group = np.array([0, 0, 0, 1, 1, 2])
+    votes = np.array([2, 1, 2, 0, 1, 1])
+    np.testing.assert_array_equal(majority_label(group, votes), [2, 0, 1])  # tie → smaller
 
 
 def test_stacking_folds_cover_the_train_split_only_and_keep_groups_together():

@@ -225,6 +225,9 @@ def fit_resumable(
 ) -> dict:
     """Train with early stopping on the validation loss; resumable after a kill.
 
+    Training stops after ``settings.patience`` epochs without the validation loss falling by
+    more than ``settings.min_delta`` (relative) below its best; the best weights are kept.
+
     ``make_train_epoch(epoch)`` returns that epoch's batches (so masks and shuffles can be drawn
     anew each epoch); batches are tuples of arrays matched to ``loss_fn(model, *batch)``. A
     checkpoint (model, optimizer, epoch, best loss, patience counter) is written after every
@@ -290,10 +293,13 @@ def fit_resumable(
                 ]
             )
             fh.flush()
-            if val < float(state.best.numpy()):
+            best = float(state.best.numpy())
+            if val < best:
                 state.best.assign(val)
-                state.wait.assign(0)
                 model.save_weights(best_path)
+            # Patience restarts only on a real improvement (min_delta: a relative threshold).
+            if val < best * (1.0 - settings.min_delta):
+                state.wait.assign(0)
             else:
                 state.wait.assign_add(1)
             state.epoch.assign(epoch)
