@@ -41,6 +41,8 @@ rule xgb_infer:
     input:
         models=expand(results("xgb/models/{model}.json"), model=XGB_MODELS),
         light_curve=get_xgb_infer_light_curve,
+        # The labelled objects' out-of-fold light-curve probabilities (train.csv's inputs).
+        training_predictions=results("xgb/training_predictions.parquet"),
     output:
         predictions=results("xgb/predictions/group{group}.parquet"),
     log:

@@ -105,7 +105,12 @@ def pole_and_seam_sky(rng, n=60000):
 
 
 #: The QZO cuts of the default configuration.
-CUTS = {"qso_probability": 0.9, "mag_cut_slope": 80, "mag_cut_intercept": 20.375}
+CUTS = {
+    "qso_probability": 0.9,
+    "mag_cut_slope": 80,
+    "mag_cut_intercept": 20.375,
+    "in_training_set_column": True,
+}
 
 
 def catalog_rows(**columns) -> pd.DataFrame:

@@ -176,10 +176,10 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     assert len(full) == acc["objects_out"] and full["ID"].is_unique
     assert set(full["ID"]) == set(objects["objectid"])
     all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
-    assert list(all_qso.columns) == CATALOG_COLUMNS
+    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set"]
     assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
     qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
-    assert list(qzo.columns) == QZO_COLUMNS and len(qzo) == summary["QZO"]
+    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set"] and len(qzo) == summary["QZO"]
     assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, CUTS), "ID"])
     assert (qzo["p_WISE_QSO"] > 0.9).all()
     assert (qzo["mag_median"] < qzo["n_obs"] / 80 + 20.375).all()
@@ -189,6 +189,15 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     train = pd.read_csv(tiny_run / "results/catalog/train.csv")
     labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
     assert list(train.columns) == TRAIN_COLUMNS and len(train) == len(labels)
+    # Labelled objects carry in the catalogs the probabilities train.csv holds (XGBoost on the
+    # out-of-fold light-curve probabilities), and the fitted splits are flagged.
+    seen = pd.read_parquet(tiny_run / "results/xgb/training_predictions.parquet")
+    both = full.merge(seen, left_on="ID", right_on="objectid", suffixes=("", "_train"))
+    assert len(both) == len(labels)
+    for col in ("p_QSO", "p_WISE_QSO", "p_lc_QSO"):
+        np.testing.assert_allclose(both[col], both[f"{col}_train"], atol=1e-6)
+    assert (both["in_training_set"] == both["split"].isin(["train", "val"])).all()
+    assert full["in_training_set"].sum() == labels["split"].isin(["train", "val"]).sum()
     assert pd.read_parquet(tiny_run / "results/catalog/QZO.parquet")["ID"].tolist() == list(
         qzo["ID"]
     )

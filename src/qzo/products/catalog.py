@@ -66,8 +66,25 @@ TRAIN_COLUMNS = [c for c in CATALOG_COLUMNS if c not in ("ID", "is_duplicate")] 
     "z_spec",
     "split",
 ]
+#: Objects the catalog's models were fitted on (train split) or stopped early on (val split):
+#: their probabilities are not out-of-sample.
+IN_TRAINING_SET = "in_training_set"
+FITTED_SPLITS = ("train", "val")
 # The full per-object table (HATS copy) adds these to the catalog columns.
-EXTRA_COLUMNS = ["snr_mean", "timespan", "wise_sep_arcsec", *LC_PROBABILITIES, HEALPIX_29]
+EXTRA_COLUMNS = [
+    "snr_mean",
+    "timespan",
+    "wise_sep_arcsec",
+    *LC_PROBABILITIES,
+    IN_TRAINING_SET,
+    HEALPIX_29,
+]
+
+
+def published_columns(columns: Sequence[str], cuts: Mapping[str, Any]) -> list[str]:
+    """A catalog's columns: ``columns`` (Table 6's), and ``in_training_set`` unless the config
+    section ``catalog`` (``cuts``) turns it off."""
+    return [*columns, IN_TRAINING_SET] if cuts["in_training_set_column"] else list(columns)
 
 
 def any_qso(frame: pd.DataFrame) -> np.ndarray:
@@ -110,11 +127,21 @@ def predict_objects(features: pd.DataFrame, models: dict) -> pd.DataFrame:
 
 
 def predict_shard(
-    shard: str, features: pd.DataFrame, light_curve: pd.DataFrame, models: dict
+    shard: str,
+    features: pd.DataFrame,
+    light_curve: pd.DataFrame,
+    models: dict,
+    training: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`predict_objects` for one shard's feature rows and light-curve probabilities
     (``objectid``, ``p_lc_*``), which must cover the same objects; otherwise an error naming
-    the shard."""
+    the shard.
+
+    Objects of the labelled set (``training``: ``xgb_train``'s training-set predictions,
+    ``objectid``, ``split``, ``p_lc_*``) get the light-curve probabilities XGBoost saw for them
+    (out-of-fold on the train split) instead of the full classifier's, which was trained on
+    them, so their catalog probabilities are ``train.csv``'s; ``in_training_set`` marks the
+    train and val splits."""
     merged = features.merge(
         light_curve[["objectid", *LC_PROBABILITIES]], on="objectid", how="inner", validate="1:1"
     )
@@ -123,6 +150,14 @@ def predict_shard(
             f"shard {shard}: {len(features)} objects with features, {len(light_curve)} with "
             f"light-curve probabilities, {len(merged)} with both"
         )
+    merged[IN_TRAINING_SET] = False
+    if training is not None:
+        known = training.set_index("objectid")
+        rows = merged["objectid"].isin(known.index).to_numpy()
+        ids = merged.loc[rows, "objectid"]
+        merged.loc[rows, LC_PROBABILITIES] = known.loc[ids, LC_PROBABILITIES].to_numpy()
+        split = known.loc[ids, "split"].to_numpy()
+        merged.loc[rows, IN_TRAINING_SET] = np.isin(split, FITTED_SPLITS)
     return predict_objects(merged, models).assign(shard=shard)
 
 
@@ -250,6 +285,8 @@ def gather_catalogs(
     Parquet schema carries the units and descriptions of the column specification ``columns``.
     Returns the counts."""
     spec = read_column_spec(columns)
+    all_qso_columns = published_columns(CATALOG_COLUMNS, cuts)
+    qzo_columns = published_columns(QZO_COLUMNS, cuts)
     hats_dir = Path(hats)
     hats_tmp = hats_dir.with_name(f".{hats_dir.name}.partial")
     shutil.rmtree(hats_tmp, ignore_errors=True)
@@ -273,15 +310,15 @@ def gather_catalogs(
             sinks = {
                 name: _Sink(csv, parquet, describe(_arrow(table, cols).schema, spec, columns))
                 for name, csv, parquet, cols in (
-                    ("all_qso", all_qso_csv, all_qso_parquet, CATALOG_COLUMNS),
-                    ("qzo", qzo_csv, qzo_parquet, QZO_COLUMNS),
+                    ("all_qso", all_qso_csv, all_qso_parquet, all_qso_columns),
+                    ("qzo", qzo_csv, qzo_parquet, qzo_columns),
                 )
             }
         table = table.sort_values("ID", kind="stable")
         chosen = table[any_qso(table)]
-        sinks["all_qso"].write(_arrow(chosen, CATALOG_COLUMNS))
+        sinks["all_qso"].write(_arrow(chosen, all_qso_columns))
         all_qso_duplicates += int(chosen["is_duplicate"].sum())
-        sinks["qzo"].write(_arrow(table[qzo_selection(table, cuts)], QZO_COLUMNS))
+        sinks["qzo"].write(_arrow(table[qzo_selection(table, cuts)], qzo_columns))
         counts["objects"] += len(table)
         counts["duplicates"] += int(table["is_duplicate"].sum())
     if schema is None:

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
-from qzo.models.xgb import MODEL_NAMES, save_model
+from qzo.models.xgb import LC_PROBABILITIES, MODEL_NAMES, save_model
 from qzo.products.catalog import load_models, predict_shard
 from qzo.training.stacking import LABEL_COLUMNS, fit_catalog_models
 from qzo.training.training_set import read_features
@@ -79,15 +79,23 @@ def xgb_infer(
     light_curve: StrPath,
     shards: Sequence[str],
     features: Sequence[StrPath],
+    training_predictions: StrPath,
     predictions: StrPath,
 ) -> int:
-    """``p_*``, ``p_WISE_*`` and ``redshift`` for a group of shards (the group of
-    ``astromer_infer``, whose probabilities are ``light_curve``), from each shard's
-    ``features`` (one file per shard of ``shards``, in the same order)."""
+    """``p_*``, ``p_WISE_*``, ``redshift`` and ``in_training_set`` for a group of shards (the
+    group of ``astromer_infer``, whose probabilities are ``light_curve``), from each shard's
+    ``features`` (one file per shard of ``shards``, in the same order); objects of the
+    labelled set take the light-curve probabilities of ``training_predictions``
+    (:func:`qzo.products.catalog.predict_shard`)."""
     boosters = load_models(_model_paths(model_names, models))
     p_lc = pd.read_parquet(light_curve)
+    training = pd.read_parquet(
+        training_predictions, columns=["objectid", "split", *LC_PROBABILITIES]
+    )
     parts = [
-        predict_shard(shard, pd.read_parquet(path), p_lc[p_lc["shard"] == shard], boosters)
+        predict_shard(
+            shard, pd.read_parquet(path), p_lc[p_lc["shard"] == shard], boosters, training
+        )
         for shard, path in zip(shards, features, strict=True)
     ]
     table = pd.concat(parts, ignore_index=True)

@@ -22,6 +22,7 @@ def _group(path, shard, ids, ra, dec, **over):
     frame["redshift"] = np.float32(1.5)
     for col in ("snr_mean", "timespan", "wise_sep_arcsec", "p_lc_galaxy", "p_lc_QSO", "p_lc_star"):
         frame[col] = np.float32(0.5)
+    frame["in_training_set"] = [i == 1 for i in ids]  # object 1 is a training object
     frame["_healpix_29"] = healpix_29(np.asarray(ra), np.asarray(dec))
     frame["shard"] = shard
     frame.to_parquet(path)
@@ -75,9 +76,10 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert counts["objects"] == 3 and counts["QZO"] == 1 and counts["ZTF_all_QSO"] == 2
     assert json.loads(out["summary"].read_text()) == counts
     all_qso = pacsv.read_csv(out["all_qso_csv"]).to_pandas()
-    assert list(all_qso.columns) == CATALOG_COLUMNS and list(all_qso["ID"]) == [3, 2]
+    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set"]
+    assert list(all_qso["ID"]) == [3, 2] and not all_qso["in_training_set"].any()
     qzo = pacsv.read_csv(out["qzo_csv"]).to_pandas()
-    assert list(qzo.columns) == QZO_COLUMNS and list(qzo["ID"]) == [3]
+    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set"] and list(qzo["ID"]) == [3]
     train = pacsv.read_csv(out["train_csv"]).to_pandas()
     assert list(train.columns) == TRAIN_COLUMNS and train["z_spec"].iloc[0] == 1.2
     # The Parquet twins hold the CSV's rows.
@@ -88,6 +90,13 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert len(hats_catalog.get_healpix_pixels()) == 2
     full = pd.read_parquet(out["hats"] / "dataset" / f"{a}.parquet")
     assert list(full.columns) == [*CATALOG_COLUMNS, *EXTRA_COLUMNS] and list(full["ID"]) == [1, 3]
+    assert full["in_training_set"].tolist() == [True, False]
+
+    # Table 6's columns only, when asked.
+    plain = {**inputs, "cuts": {**CUTS, "in_training_set_column": False}}
+    catalog(groups=groups, **plain, **out)
+    assert list(pacsv.read_csv(out["qzo_csv"]).to_pandas().columns) == QZO_COLUMNS
+    assert list(pacsv.read_csv(out["all_qso_csv"]).to_pandas().columns) == CATALOG_COLUMNS
 
     # An object without a prediction stops the merge, and nothing is published.
     for path in out.values():
