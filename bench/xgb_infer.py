@@ -69,6 +69,7 @@ def synthetic_features(n: int, rng) -> pd.DataFrame:
         frame[f"wise_{a}_{b}"] = frame[f"wise_{a}"] - frame[f"wise_{b}"]
     frame["wise_sep_arcsec"] = np.where(has_wise, rng.uniform(0, 1, n), np.nan).astype(np.float32)
     frame["_healpix_29"] = healpix_29(frame["ra"].to_numpy(), frame["dec"].to_numpy())
+    frame["in_training_set"] = False  # set by predict_shard from the training predictions
     return frame
 
 
