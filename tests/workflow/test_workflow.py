@@ -379,24 +379,27 @@ def test_slurm_profile_dry_run(tmp_path):
 
 
 def test_transformer_study_scores_a_variant_beside_the_baselines(tiny_run, tmp_path):
-    """`python -m qzo.studies.transformer` on a finished run: the two baselines and each
-    variant, trained to early stopping, scored on the run's test split."""
+    """`python -m qzo.studies.transformer` on a finished run: the three baselines and each
+    variant, trained to early stopping on the share of the train split asked for, scored on the
+    run's test split."""
     out = tmp_path / "study.json"
     args = [str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)]
-    study_main([*args, "--variants", "no_pretraining"])
+    study_main([*args, "--variants", "no_pretraining", "--fractions", "0.5", "--seed", "3"])
     records = json.loads(out.read_text())
     assert [r["model"] for r in records] == [
         "shallow + mag_median",
+        "shallow without errors or magnitude",
         "mag_median + n_obs + timespan",
         "transformer: no_pretraining",
     ]
-    test_rows = (pq.read_table(tiny_run / "results/labels/training_set.parquet")["split"]).to_numpy(
+    split = (pq.read_table(tiny_run / "results/labels/training_set.parquet")["split"]).to_numpy(
         zero_copy_only=False
     )
-    assert {r["n"] for r in records} == {int((test_rows == "test").sum())}
-    variant = records[2]
+    assert {r["n"] for r in records} == {int((split == "test").sum())}
+    assert {r["train_rows"] for r in records} == {round(0.5 * (split == "train").sum())}
+    variant = records[3]
     assert variant["pretrain_data"] is None and variant["finetune"]["epochs_run"] >= 1
-    assert 0 <= variant["accuracy"] <= 1
+    assert 0 <= variant["accuracy"] <= 1 and variant["seed"] == 3
 
 
 def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):

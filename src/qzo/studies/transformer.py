@@ -2,7 +2,7 @@
 run's training set, scored on its test split beside the shallow baseline on the same split.
 
 ``python -m qzo.studies.transformer RESULTS_DIR --config CONFIG --out FILE.json [--variants a,b]
-[--fractions] [--seed N]`` (CONFIG: the run's config file)
+[--fractions [F,F,...]] [--seed N]`` (CONFIG: the run's config file)
 
 Each variant trains stage 1 (optionally) and stage 2 with the run's settings changed as the
 variant says, always to early stopping (the epoch cap is lifted to 200), and reports the
@@ -11,9 +11,9 @@ and epochs, and the wall time. The baselines are XGBoost (the run's ``xgb`` sett
 shallow light-curve features + ``mag_median``, on the shallow features that use neither the
 errors nor the magnitude (what a transformer without ``error_input`` sees), and on
 ``mag_median`` + ``n_obs`` + ``timespan`` alone. ``--fractions`` repeats the baselines and the
-named variants on 25 % and 50 % of the train split (a seeded subset of light curves): the
-learning curve. Results are appended to ``FILE.json`` as each run ends, so a long study can be
-read while it runs.
+named variants on 25 %, 50 % and 100 % of the train split (a seeded subset of light curves),
+or on the fractions listed: the learning curve. Results are appended to ``FILE.json`` as each
+run ends, so a long study can be read while it runs.
 """
 
 from __future__ import annotations
@@ -175,7 +175,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, required=True, help="the run's config file")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--fractions", action="store_true")
+    parser.add_argument(
+        "--fractions",
+        nargs="?",
+        const="0.25,0.5,1",
+        default="1",
+        help="shares of the train split to train on (flag alone: 0.25,0.5,1)",
+    )
     parser.add_argument(
         "--seed", type=int, help="both stages' seed (default: the run's), for run-to-run spread"
     )
@@ -192,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     table = labels.merge(features, on="objectid", validate="one_to_one")
     xgb = XGBSettings.from_config(config["xgb"], threads=config.get("threads", 2))
     train = (table["split"] == "train").to_numpy()
-    fractions = (0.25, 0.5, 1.0) if args.fractions else (1.0,)
+    fractions = [float(f) for f in args.fractions.split(",")]
     # What a transformer without error_input sees: magnitudes and times, centred.
     error_free = [f for f in feature_names() if f not in ERROR_WEIGHTED]
     records: list[dict] = json.loads(args.out.read_text()) if args.out.exists() else []
