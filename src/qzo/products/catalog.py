@@ -138,10 +138,10 @@ def predict_shard(
     the shard.
 
     Objects of the labelled set (``training``: ``xgb_train``'s training-set predictions,
-    ``objectid``, ``split``, ``p_lc_*``) get the light-curve probabilities XGBoost saw for them
-    (out-of-fold on the train split) instead of the full classifier's, which was trained on
-    them, so their catalog probabilities are ``train.csv``'s; ``in_training_set`` marks the
-    train and val splits."""
+    ``split`` and ``p_lc_*`` indexed by ``objectid``) get the light-curve probabilities
+    XGBoost saw for them (out-of-fold on the train split) instead of the full classifier's,
+    which was trained on them, so their catalog probabilities are ``train.csv``'s;
+    ``in_training_set`` marks the train and val splits."""
     merged = features.merge(
         light_curve[["objectid", *LC_PROBABILITIES]], on="objectid", how="inner", validate="1:1"
     )
@@ -152,11 +152,10 @@ def predict_shard(
         )
     merged[IN_TRAINING_SET] = False
     if training is not None:
-        known = training.set_index("objectid")
-        rows = merged["objectid"].isin(known.index).to_numpy()
+        rows = merged["objectid"].isin(training.index).to_numpy()
         ids = merged.loc[rows, "objectid"]
-        merged.loc[rows, LC_PROBABILITIES] = known.loc[ids, LC_PROBABILITIES].to_numpy()
-        split = known.loc[ids, "split"].to_numpy()
+        merged.loc[rows, LC_PROBABILITIES] = training.loc[ids, LC_PROBABILITIES].to_numpy()
+        split = training.loc[ids, "split"].to_numpy()
         merged.loc[rows, IN_TRAINING_SET] = np.isin(split, FITTED_SPLITS)
     return predict_objects(merged, models).assign(shard=shard)
 

@@ -176,10 +176,11 @@ def astromer_infer(
     The precision (``astromer.precision``) is settled first on the group's first light curves
     (:func:`qzo.models.astromer.infer.choose_precision`) and logged.
     """
+    from qzo.models.astromer.encoder import takes_errors
     from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
 
     cfg = AstromerSettings.from_config(settings)
-    errors = json.loads(Path(model_config).read_text())["encoder"].get("error_input", False)
+    errors = takes_errors(json.loads(Path(model_config).read_text())["encoder"])
     _, offsets, times, mags, magerr = read_shard_sequences(objects[0], errors)
     n = min(len(offsets) - 1, cfg.precision_check_size)
     model, classes, precision = choose_precision(

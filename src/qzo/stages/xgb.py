@@ -91,7 +91,7 @@ def xgb_infer(
     p_lc = pd.read_parquet(light_curve)
     training = pd.read_parquet(
         training_predictions, columns=["objectid", "split", *LC_PROBABILITIES]
-    )
+    ).set_index("objectid")  # once for the group, not per shard
     parts = [
         predict_shard(
             shard, pd.read_parquet(path), p_lc[p_lc["shard"] == shard], boosters, training

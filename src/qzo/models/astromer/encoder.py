@@ -35,6 +35,16 @@ def positional_encoding(times: Any, d_model: int) -> Any:
     return ops.where(ops.equal(i % 2, 0), ops.sin(angles), ops.cos(angles))
 
 
+#: The encoder's options beyond its sizes (all off or 1 in the published model).
+ENCODER_OPTIONS = ("magnitude_scale", "key_mask", "residual", "error_input", "difference_input")
+
+
+def takes_errors(encoder_config: dict[str, Any]) -> bool:
+    """Whether an encoder with this ``config_`` (as saved with a model) takes the magnitude
+    errors (``error_input``; configs saved before the option have none)."""
+    return bool(encoder_config.get("error_input", False))
+
+
 def differences(inputs: dict[str, Any], magnitude_scale: float) -> Any:
     """(B, S, 2): each epoch's (Δm · ``magnitude_scale``, log(1 + Δt)) from the previous
     position; 0 at the first position and wherever this or the previous position is masked
@@ -164,7 +174,7 @@ class AstromerEncoder(keras.Model):
         encoder has ``error_input``."""
         scale = self.config_["magnitude_scale"]
         x = self.inp_transform(inputs["mags"] * scale)
-        if self.config_["error_input"]:
+        if takes_errors(self.config_):
             if "errors" not in inputs:
                 raise KeyError("this encoder has error_input: its inputs need 'errors' (magerr)")
             x = x + self.err_transform(inputs["errors"] * scale)
@@ -202,5 +212,5 @@ class AstromerEncoder(keras.Model):
     def dummy_inputs(self) -> dict[str, Any]:
         """One all-zero window of every input the encoder takes (to build weights)."""
         zeros = ops.zeros((1, self.config_["window"], 1))
-        names = ("times", "mags", "mask") + (("errors",) if self.config_["error_input"] else ())
+        names = ("times", "mags", "mask") + (("errors",) if takes_errors(self.config_) else ())
         return {name: zeros for name in names}

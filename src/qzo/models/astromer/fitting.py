@@ -18,7 +18,7 @@ import pyarrow as pa
 from qzo.arrays.hashrng import hashed_uniform
 from qzo.config.settings import AstromerSettings
 from qzo.io import StrPath
-from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.encoder import ENCODER_OPTIONS, AstromerEncoder, takes_errors
 from qzo.models.astromer.infer import (
     CLASS_NAMES,
     classify_table,
@@ -48,7 +48,7 @@ def rows(table: pa.Table, mask: np.ndarray) -> pa.Table:
 
 def table_windows(table: pa.Table, encoder: AstromerEncoder) -> Windows:
     """One window per light curve of the table, with the inputs ``encoder`` takes."""
-    offsets, times, mags, errors = table_sequences(table, encoder.config_["error_input"])
+    offsets, times, mags, errors = table_sequences(table, takes_errors(encoder.config_))
     window = encoder.config_["window"]
     return make_windows(offsets, times, mags, window, single=True, errors=errors)
 
@@ -59,15 +59,8 @@ def initial_encoder(settings: AstromerSettings, cache_dir: StrPath) -> AstromerE
     weights with the configured sizes."""
     if settings.init_weights:
         weights = resolve_weights(settings.init_weights, cache_dir, settings.init_weights_sha256)
-        return load_pretrained_encoder(
-            weights,
-            settings.window,
-            settings.magnitude_scale,
-            settings.key_mask,
-            settings.residual,
-            settings.error_input,
-            settings.difference_input,
-        )
+        options = {k: getattr(settings, k) for k in ENCODER_OPTIONS}
+        return load_pretrained_encoder(weights, settings.window, **options)
     return AstromerEncoder(**settings.architecture).build_for_window()
 
 

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.models.astromer.embed import compiled
-from qzo.models.astromer.encoder import AstromerEncoder
+from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.train import Classifier
 from qzo.models.astromer.windows import compact_windows, make_windows
 
@@ -170,11 +170,6 @@ def classify(
     return _softmax(logits.astype(np.float64)).astype(np.float32), emb
 
 
-def needs_errors(model: Classifier) -> bool:
-    """Whether the classifier's encoder takes the magnitude errors (``error_input``)."""
-    return bool(model.encoder.config_.get("error_input", False))
-
-
 #: A preprocessed table's columns the light-curve model reads (``magerr`` only when it needs it).
 SEQUENCE_COLUMNS = ["objectid", "mjd", "mag"]
 
@@ -223,7 +218,7 @@ def classify_table(
     """``objectid``, ``p_lc_<class>`` per light curve of ``table`` (``objectid``, ``mjd``,
     ``mag``, and ``magerr`` for a model that takes errors), and ``embedding`` (a fixed-size
     list: the pooled embedding) if asked."""
-    offsets, times, mags, errors = table_sequences(table, needs_errors(model))
+    offsets, times, mags, errors = table_sequences(table, takes_errors(model.encoder.config_))
     probs, emb = classify(
         model,
         offsets,
@@ -251,5 +246,5 @@ def classify_shard(
     with_embeddings: bool = False,
 ) -> pa.Table:
     """:func:`classify_table` on one preprocessed shard."""
-    table = read_sequences(preprocessed_path, needs_errors(model))
+    table = read_sequences(preprocessed_path, takes_errors(model.encoder.config_))
     return classify_table(model, classes, table, batch_size, with_embeddings)

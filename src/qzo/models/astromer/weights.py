@@ -83,19 +83,13 @@ def _variable_map(model: AstromerEncoder) -> dict[str, Any]:
 
 
 def load_pretrained_encoder(
-    weights_dir: StrPath,
-    window: int | None = None,
-    magnitude_scale: float = 1.0,
-    key_mask: bool = False,
-    residual: bool = False,
-    error_input: bool = False,
-    difference_input: bool = False,
+    weights_dir: StrPath, window: int | None = None, **options: Any
 ) -> AstromerEncoder:
-    """Build the encoder that ``conf.json`` describes and assign every checkpoint variable
-    (``magnitude_scale`` 1 and none of ``key_mask``, ``residual``, ``error_input``,
-    ``difference_input`` is the published model; with any of them the published weights are
-    only a starting point for training, and the extra input projections start at zero, so the
-    encoder starts as the published one)."""
+    """Build the encoder that ``conf.json`` describes and assign every checkpoint variable.
+    ``options`` are the encoder's :data:`~qzo.models.astromer.encoder.ENCODER_OPTIONS`; none
+    given is the published model. With any of them the published weights are only a starting
+    point for training, and the extra input projections start at zero, so the encoder starts
+    as the published one."""
     import tensorflow as tf
 
     weights_dir = Path(weights_dir)
@@ -107,11 +101,7 @@ def load_pretrained_encoder(
         dff=conf["dff"],
         dropout=conf["dropout"],
         window=window or conf["max_obs"],
-        magnitude_scale=magnitude_scale,
-        key_mask=key_mask,
-        residual=residual,
-        error_input=error_input,
-        difference_input=difference_input,
+        **options,
     ).build_for_window()
     reader = tf.train.load_checkpoint(str(weights_dir / "weights"))
     for name, var in _variable_map(model).items():
