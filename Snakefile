@@ -17,6 +17,7 @@ include: "rules/shard.smk"
 include: "rules/training_set.smk"
 include: "rules/astromer.smk"
 include: "rules/xgb.smk"
+include: "rules/calibrate.smk"
 include: "rules/catalog.smk"
 include: "rules/evaluate.smk"
 

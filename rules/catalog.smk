@@ -1,10 +1,11 @@
 rule catalog:
-    """ZTF_all_QSO.csv, QZO.csv, train.csv (+ Parquet) and the HATS per-object table; fails
+    """ZTF_all_QSO.csv, QZO.csv, QZO_calibrated.csv, train.csv (+ Parquet) and the HATS per-object table; fails
     unless every preprocessed object has exactly one prediction."""
     input:
         groups=per_group(results("xgb/predictions/group{group}.parquet")),
         preprocess_summary=results("preprocess/summary.json"),
         training_predictions=results("xgb/training_predictions.parquet"),
+        calibration=results("calibrate/calibration.json"),
         plan=PLAN,
         # Units and descriptions of the published columns (Parquet field metadata).
         columns=resource("catalog_columns.yaml"),
@@ -13,6 +14,8 @@ rule catalog:
         all_qso_parquet=results("catalog/ZTF_all_QSO.parquet"),
         qzo_csv=results("catalog/QZO.csv"),
         qzo_parquet=results("catalog/QZO.parquet"),
+        qzo_calibrated_csv=results("catalog/QZO_calibrated.csv"),
+        qzo_calibrated_parquet=results("catalog/QZO_calibrated.parquet"),
         train_csv=results("catalog/train.csv"),
         train_parquet=results("catalog/train.parquet"),
         hats=directory(results("catalog/hats/qzo_objects")),

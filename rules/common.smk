@@ -235,7 +235,14 @@ def get_evaluate_truth(wildcards):
 
 # --- outputs -------------------------------------------------------------------------------------
 
-EVALUATION_TABLES = ["table1", "table3", "table4", "stacking", "light_curve_models"]
+EVALUATION_TABLES = [
+    "table1",
+    "table3",
+    "table4",
+    "stacking",
+    "light_curve_models",
+    "calibration",
+]
 
 
 def evaluation_tables():

@@ -1,9 +1,10 @@
 rule evaluate:
-    """Tables 1, 3, 4, the stacking comparison, Figures 3, 7, 8, 9 and a QZO sky map; on the
+    """Tables 1, 3, 4, the stacking comparison, the calibration check, Figures 3, 7, 8, 9 and a QZO sky map; on the
     simulated sky, the catalogs' true purity and completeness."""
     input:
         unpack(get_evaluate_truth),
         training_predictions=results("xgb/training_predictions.parquet"),
+        calibration=results("calibrate/calibration.json"),
         experiments=results("xgb/experiments.csv"),
         light_curve_models=results("xgb/light_curve_models.parquet"),
         stacking=results("xgb/stacking.csv"),

@@ -110,6 +110,15 @@ CUTS = {
     "mag_cut_slope": 80,
     "mag_cut_intercept": 20.375,
     "in_training_set_column": True,
+    "calibrated_columns": True,
+}
+#: A calibration (rule ``calibrate``'s JSON) that leaves the ZTF model's probabilities as they
+#: are and divides the ZTF + WISE model's QSO odds by 10.
+CALIBRATION = {
+    "models": {
+        "ztf": {"ratio": [1.0, 1.0, 1.0]},
+        "ztf_wise": {"ratio": [1.0, 0.1, 1.0]},
+    }
 }
 
 

@@ -4,6 +4,8 @@
   duplicates kept and flagged.
 - ``QZO.csv``: ``p_WISE_QSO`` above the threshold, not a duplicate, and g < n_obs/80 + 20.375;
   no ``is_duplicate`` column.
+- ``QZO_calibrated.csv`` (beyond the paper): the same cuts on the calibrated ``p_WISE_cal_QSO``
+  (``qzo.models.calibration``).
 - ``train.csv``: the training set's predictions, without ID and duplicate flag (plus the
   spectroscopic class, redshift and split, so the file can be scored).
 
@@ -32,6 +34,7 @@ from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_parquet_atomic
 from qzo.io.hats_metadata import write_hats_metadata
+from qzo.models.calibration import apply_calibration, calibrated_columns
 from qzo.models.metrics import magnitude_cut
 from qzo.models.xgb import (
     CATALOG_CLASSIFIERS,
@@ -70,6 +73,8 @@ TRAIN_COLUMNS = [c for c in CATALOG_COLUMNS if c not in ("ID", "is_duplicate")] 
 #: their probabilities are not out-of-sample.
 IN_TRAINING_SET = "in_training_set"
 FITTED_SPLITS = ("train", "val")
+#: The calibrated probabilities of both models (``rule calibrate``).
+CALIBRATED_COLUMNS = [c for name in CATALOG_CLASSIFIERS for c in calibrated_columns(name)]
 # The full per-object table (HATS copy) adds these to the catalog columns.
 EXTRA_COLUMNS = [
     "snr_mean",
@@ -77,14 +82,19 @@ EXTRA_COLUMNS = [
     "wise_sep_arcsec",
     *LC_PROBABILITIES,
     IN_TRAINING_SET,
+    *CALIBRATED_COLUMNS,
     HEALPIX_29,
 ]
 
 
 def published_columns(columns: Sequence[str], cuts: Mapping[str, Any]) -> list[str]:
-    """A catalog's columns: ``columns`` (Table 6's), and ``in_training_set`` unless the config
-    section ``catalog`` (``cuts``) turns it off."""
-    return [*columns, IN_TRAINING_SET] if cuts["in_training_set_column"] else list(columns)
+    """A catalog's columns: ``columns`` (Table 6's), then ``in_training_set`` and the calibrated
+    probabilities unless the config section ``catalog`` (``cuts``) turns them off."""
+    return [
+        *columns,
+        *([IN_TRAINING_SET] if cuts["in_training_set_column"] else []),
+        *(CALIBRATED_COLUMNS if cuts["calibrated_columns"] else []),
+    ]
 
 
 def any_qso(frame: pd.DataFrame) -> np.ndarray:
@@ -94,10 +104,11 @@ def any_qso(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
-def qzo_selection(frame: pd.DataFrame, cfg: dict) -> np.ndarray:
-    """The QZO cuts: p_WISE_QSO > threshold, not a duplicate, g < n_obs/slope + intercept."""
+def qzo_selection(frame: pd.DataFrame, cfg: dict, probability: str = "p_WISE_QSO") -> np.ndarray:
+    """The QZO cuts: ``probability`` (p_WISE_QSO; QZO_calibrated: p_WISE_cal_QSO) > threshold,
+    not a duplicate, g < n_obs/slope + intercept."""
     return (
-        (frame["p_WISE_QSO"].to_numpy() > cfg["qso_probability"])
+        (frame[probability].to_numpy() > cfg["qso_probability"])
         & ~frame["is_duplicate"].to_numpy(bool)
         & magnitude_cut(
             frame["mag_median"], frame["n_obs"], cfg["mag_cut_slope"], cfg["mag_cut_intercept"]
@@ -113,6 +124,10 @@ def load_models(paths: Mapping[str, StrPath]) -> dict:
     return {name: load_model(paths[name]) for name in MODEL_NAMES}
 
 
+#: The calibrated QZO's probability column.
+CALIBRATED_QZO_PROBABILITY = "p_WISE_cal_QSO"
+
+
 def predict_objects(features: pd.DataFrame, models: dict) -> pd.DataFrame:
     """The catalog columns (and the extras) for objects with features and ``p_lc_*``."""
     out = pd.DataFrame({"ID": features["objectid"].to_numpy()})
@@ -122,7 +137,8 @@ def predict_objects(features: pd.DataFrame, models: dict) -> pd.DataFrame:
         out[probability_columns(name)] = predict_proba(models[name], features)
     out["redshift"] = predict_redshift(models["redshift"], features)
     for col in EXTRA_COLUMNS:
-        out[col] = features[col].to_numpy()
+        if col not in CALIBRATED_COLUMNS:  # added by the catalog job, after rule calibrate
+            out[col] = features[col].to_numpy()
     return out
 
 
@@ -269,18 +285,23 @@ def gather_catalogs(
     cuts: dict,
     expected_objects: int,
     columns: StrPath,
+    calibration: dict,
     *,
     all_qso_csv: StrPath,
     all_qso_parquet: StrPath,
     qzo_csv: StrPath,
     qzo_parquet: StrPath,
+    qzo_calibrated_csv: StrPath,
+    qzo_calibrated_parquet: StrPath,
     hats: StrPath,
 ) -> dict:
-    """Stream the prediction ``groups`` (``xgb_infer``'s files) into ``ZTF_all_QSO`` and ``QZO``
-    (CSV and Parquet) and the HATS copy of every object's predictions (the directory ``hats``,
-    one file per shard of ``shards``, empty ones included). Memory is bounded by one group.
-    ``cuts`` is the config section ``catalog``. Nothing appears under its final name unless
-    ``expected_objects`` (the preprocessed objects) have exactly one prediction each. Every
+    """Stream the prediction ``groups`` (``xgb_infer``'s files), with the probabilities of
+    ``calibration`` (rule ``calibrate``) added, into ``ZTF_all_QSO``, ``QZO`` and
+    ``QZO_calibrated`` (CSV and Parquet) and the HATS copy of every object's predictions (the
+    directory ``hats``, one file per shard of ``shards``, empty ones included). Memory is
+    bounded by one group. ``cuts`` is the config section ``catalog``. Nothing appears under its
+    final name unless ``expected_objects`` (the preprocessed objects) have exactly one
+    prediction each. Every
     Parquet schema carries the units and descriptions of the column specification ``columns``.
     Returns the counts."""
     spec = read_column_spec(columns)
@@ -291,11 +312,11 @@ def gather_catalogs(
     shutil.rmtree(hats_tmp, ignore_errors=True)
     sinks: dict[str, _Sink] = {}
     seen: set[str] = set()
-    counts: dict[str, Any] = {"objects": 0, "ZTF_all_QSO": 0, "QZO": 0, "duplicates": 0}
+    counts: dict[str, Any] = {"objects": 0, "duplicates": 0}
     all_qso_duplicates = 0
     schema = None
     for path in groups:
-        table = pd.read_parquet(path)
+        table = apply_calibration(pd.read_parquet(path), calibration)
         for shard, rows in table.groupby("shard", sort=False):
             if shard in seen:
                 raise AssertionError(f"{path}: shard {shard} appears in two groups")
@@ -311,6 +332,7 @@ def gather_catalogs(
                 for name, csv, parquet, cols in (
                     ("all_qso", all_qso_csv, all_qso_parquet, all_qso_columns),
                     ("qzo", qzo_csv, qzo_parquet, qzo_columns),
+                    ("qzo_calibrated", qzo_calibrated_csv, qzo_calibrated_parquet, qzo_columns),
                 )
             }
         table = table.sort_values("ID", kind="stable")
@@ -318,6 +340,8 @@ def gather_catalogs(
         sinks["all_qso"].write(_arrow(chosen, all_qso_columns))
         all_qso_duplicates += int(chosen["is_duplicate"].sum())
         sinks["qzo"].write(_arrow(table[qzo_selection(table, cuts)], qzo_columns))
+        calibrated = qzo_selection(table, cuts, CALIBRATED_QZO_PROBABILITY)
+        sinks["qzo_calibrated"].write(_arrow(table[calibrated], qzo_columns))
         counts["objects"] += len(table)
         counts["duplicates"] += int(table["is_duplicate"].sum())
     if schema is None:
@@ -334,6 +358,7 @@ def gather_catalogs(
     shutil.rmtree(hats_dir, ignore_errors=True)
     hats_tmp.rename(hats_dir)
     counts["ZTF_all_QSO"], counts["QZO"] = sinks["all_qso"].rows, sinks["qzo"].rows
+    counts["QZO_calibrated"] = sinks["qzo_calibrated"].rows
     for sink in sinks.values():
         sink.close()
     counts["ZTF_all_QSO_duplicate_fraction"] = (

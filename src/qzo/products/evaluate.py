@@ -7,6 +7,7 @@ HATS copy of the per-object table shard by shard, so memory does not grow with t
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_csv_atomic
 from qzo.models.metrics import binary_scores, class_scores, data_cuts
 from qzo.models.xgb import QSO, fit_classifier, predict_proba
-from qzo.products.catalog import any_qso, qzo_selection
+from qzo.products.catalog import CALIBRATED_QZO_PROBABILITY, any_qso, qzo_selection
 from qzo.sky.healpix import HEALPIX_29
 from qzo.training.training_set import SDSS_CLASSES
 
@@ -38,8 +39,12 @@ _SKY_COLUMNS = [
     "p_WISE_galaxy",
     "p_WISE_QSO",
     "p_WISE_star",
+    CALIBRATED_QZO_PROBABILITY,
     HEALPIX_29,
 ]
+#: The selections whose predicted purity and completeness are checked (:func:`calibration_table`):
+#: the two QZO variants and every non-duplicate object (its QSO share).
+CALIBRATION_SELECTIONS = ("QZO", "QZO_calibrated", "all non-duplicates")
 
 
 def write_table(frame: pd.DataFrame, csv: StrPath, markdown: StrPath, caption: str) -> None:
@@ -124,7 +129,14 @@ class SkyCounts:
         self.curves: dict = {}
         self.sky: dict = {}  # QZO objects per pixel of order skymap_order
         self.footprint: set[int] = set()  # pixels holding any object
-        self.truth_counts = {k: np.zeros(3, np.int64) for k in ("QZO", "ZTF_all_QSO")}
+        self.truth_counts = {
+            k: np.zeros(3, np.int64) for k in ("QZO", "QZO_calibrated", "ZTF_all_QSO")
+        }
+        # Per selection and magnitude bin: objects, Σ p_WISE_QSO, Σ p_WISE_cal_QSO, true QSOs.
+        self.mag_edges = np.asarray(cfg["calibration_mag_edges"], np.float64)
+        self.calibration = {
+            k: np.zeros((len(self.mag_edges) + 1, 4)) for k in CALIBRATION_SELECTIONS
+        }
         # Per source: the sources each catalog selects (any of their objects), by class, and
         # the QSO sources with a light curve that survived preprocessing.
         self.selected_sources: dict[str, set] = {k: set() for k in self.truth_counts}
@@ -139,6 +151,8 @@ class SkyCounts:
             curve = [(p[keep] > t).sum() for t in self.grid]
             self.curves[name] = np.add(self.curves.get(name, 0), curve)
         qzo = qzo_selection(frame, self.cfg)
+        qzo_calibrated = qzo_selection(frame, self.cfg, CALIBRATED_QZO_PROBABILITY)
+        self._add_calibration(frame, {"QZO": qzo, "QZO_calibrated": qzo_calibrated})
         order = self.cfg["skymap_order"]
         pixels = frame[HEALPIX_29].to_numpy() >> (2 * (29 - order))
         self.footprint.update(int(k) for k in np.unique(pixels))
@@ -151,6 +165,7 @@ class SkyCounts:
             eligible = ~frame["is_duplicate"].to_numpy(bool)
             for name, chosen, universe in (
                 ("QZO", qzo, eligible),
+                ("QZO_calibrated", qzo_calibrated, eligible),
                 ("ZTF_all_QSO", any_qso(frame), np.ones(len(frame), bool)),
             ):
                 # [true positives, selected, true QSOs in the population]
@@ -160,6 +175,62 @@ class SkyCounts:
                     int((universe & is_qso).sum()),
                 ]
                 self.selected_sources[name].update(source[chosen].tolist())
+
+    def _add_calibration(self, frame: pd.DataFrame, selections: dict[str, np.ndarray]) -> None:
+        eligible = ~frame["is_duplicate"].to_numpy(bool)
+        bins = np.digitize(frame["mag_median"].to_numpy(), self.mag_edges)
+        values = np.stack(
+            [
+                np.ones(len(frame)),
+                frame["p_WISE_QSO"].to_numpy(np.float64),
+                frame[CALIBRATED_QZO_PROBABILITY].to_numpy(np.float64),
+                np.zeros(len(frame))
+                if self.truth is None
+                else self.truth.classes.reindex(frame["ID"]).to_numpy() == "qso",
+            ],
+            axis=1,
+        )
+        for name, chosen in {**selections, "all non-duplicates": eligible}.items():
+            rows = chosen & eligible
+            np.add.at(self.calibration[name], bins[rows], values[rows])
+
+
+def calibration_table(counts: SkyCounts) -> pd.DataFrame:
+    """Per selection (QZO, QZO_calibrated, every non-duplicate object) and magnitude bin (and
+    over all magnitudes): the QSO share the raw ``p_WISE_QSO`` and the calibrated
+    ``p_WISE_cal_QSO`` predict (their mean) and, on the simulated sky, the true one (purity);
+    and the share of the bin's QSOs the selection keeps, predicted by each probability (its sum
+    over the selection over its sum over all non-duplicates) and true (completeness)."""
+    edges = counts.mag_edges
+    labels = [f"< {edges[0]:g}"]
+    labels += [f"{lo:g}–{hi:g}" for lo, hi in itertools.pairwise(edges)]
+    labels += [f"≥ {edges[-1]:g}"]
+    universe = counts.calibration["all non-duplicates"]
+    rows = []
+    for name in CALIBRATION_SELECTIONS:
+        table = counts.calibration[name]
+        for label, values, whole in (
+            *zip(labels, table, universe, strict=True),
+            ("all", table.sum(0), universe.sum(0)),
+        ):
+            n, p_raw, p_cal, true = values
+            if n == 0:
+                continue
+            row = {
+                "selection": name,
+                "mag_median": label,
+                "n": int(n),
+                "predicted_purity_raw": p_raw / n,
+                "predicted_purity_calibrated": p_cal / n,
+            }
+            if counts.truth is not None:
+                row["true_purity"] = true / n
+            row["predicted_completeness_raw"] = _share(p_raw, whole[1])
+            row["predicted_completeness_calibrated"] = _share(p_cal, whole[2])
+            if counts.truth is not None:
+                row["true_completeness"] = _share(true, whole[3])
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def count_sky(hats: StrPath, cfg: dict, truth: SkyTruth | None) -> SkyCounts:
@@ -269,11 +340,15 @@ def truth_table(counts: SkyCounts, test: pd.DataFrame, cfg: dict) -> pd.DataFram
     qso_sources = counts.truth.input_qso_sources
     rows = []
     is_qso = class_labels(test) == QSO
-    selections = {"QZO": qzo_selection(test, cfg), "ZTF_all_QSO": any_qso(test)}
+    selections = {
+        "QZO": qzo_selection(test, cfg),
+        "QZO_calibrated": qzo_selection(test, cfg, CALIBRATED_QZO_PROBABILITY),
+        "ZTF_all_QSO": any_qso(test),
+    }
     for name, (tp, selected, n_true) in counts.truth_counts.items():
         chosen = counts.selected_sources[name]
         found = len(chosen & qso_sources)
-        universe = ~test["is_duplicate"].to_numpy(bool) if name == "QZO" else slice(None)
+        universe = slice(None) if name == "ZTF_all_QSO" else ~test["is_duplicate"].to_numpy(bool)
         split = binary_scores(is_qso[universe], selections[name][universe])
         rows.append(
             {

@@ -176,20 +176,39 @@ _STAR_TYPES = np.array(["A0", "F5", "F9", "G2", "K1", "K5", "M0", "M2", "M4"])
 _BAD_ZWARNING = np.array([1, 4, 4, 128, 20, 260])
 
 
+def _weighted_sample(weight: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` positions drawn without replacement with probability ∝ ``weight`` (Gumbel top-k)."""
+    usable = np.flatnonzero(weight > 0)
+    keys = np.log(weight[usable]) + rng.gumbel(size=len(usable))
+    return usable[np.argsort(-keys)[: max(0, min(k, len(usable)))]]
+
+
+def qso_candidate_weight(src: pd.DataFrame) -> np.ndarray:
+    """How likely a source is to be targeted as a faint QSO candidate (SDSS-III/IV's BOSS and
+    eBOSS QSO samples, g ≈ 19–22): by observables only (blue g−r, magnitude, latitude), so
+    the spectra include the blue stars and compact galaxies that such selections catch."""
+    g = src["mag_g"].to_numpy()
+    colour = np.exp(-0.5 * ((src["g_r"].to_numpy() - 0.15) / 0.2) ** 2)
+    in_range = (g > 19.0) & (g < 22.0)
+    return colour * in_range * np.where(np.abs(src["gal_b"].to_numpy()) > 30, 1.0, 0.1)
+
+
 def sdss_specobj(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> tuple:
-    """SDSS specObj rows for a bright-biased, high-latitude subset with the paper's class mix."""
+    """SDSS specObj rows with the paper's class mix: a share ``sdss_candidate_fraction`` of
+    faint QSO candidates chosen by colour (:func:`qso_candidate_weight`), whatever their class,
+    and the rest a bright-biased, high-latitude subset of each class that fills its quota."""
     cls = src["class"].to_numpy().astype(str)
     n_total = round(cfg["sdss_fraction"] * len(src))
+    candidates = _weighted_sample(
+        qso_candidate_weight(src), round(cfg["sdss_candidate_fraction"] * n_total), rng
+    )
     weight = 10 ** (-0.7 * (src["mag_g"].to_numpy() - 18.0))
     weight *= np.where(np.abs(src["gal_b"].to_numpy()) > 30, 1.0, 0.1)
-    chosen = []
+    weight[candidates] = 0.0
+    chosen = [candidates]
     for name, frac in cfg["sdss_class_mix"].items():
-        cand = np.flatnonzero(cls == name)
-        k = min(round(frac * n_total), len(cand))
-        keys = np.log(weight[cand]) + rng.gumbel(
-            size=len(cand)
-        )  # weighted sampling w/o replacement
-        chosen.append(cand[np.argsort(-keys)[:k]])
+        quota = round(frac * n_total) - int(np.sum(cls[candidates] == name))
+        chosen.append(_weighted_sample(np.where(cls == name, weight, 0.0), quota, rng))
     idx = np.sort(np.concatenate(chosen))
     # Repeat spectra of one source: most at the identical plug position, some re-targeted nearby.
     rep = idx[rng.random(len(idx)) < cfg["sdss_repeat_fraction"]]

@@ -22,6 +22,7 @@ def catalog(
     groups: Sequence[StrPath],
     preprocess_summary: StrPath,
     training_predictions: StrPath,
+    calibration: StrPath,
     plan: StrPath,
     columns: StrPath,
     cuts: dict,
@@ -29,12 +30,15 @@ def catalog(
     all_qso_parquet: StrPath,
     qzo_csv: StrPath,
     qzo_parquet: StrPath,
+    qzo_calibrated_csv: StrPath,
+    qzo_calibrated_parquet: StrPath,
     train_csv: StrPath,
     train_parquet: StrPath,
     hats: StrPath,
     summary: StrPath,
 ) -> dict:
-    """``ZTF_all_QSO``, ``QZO`` and ``train`` (CSV and Parquet) and the HATS per-object table
+    """``ZTF_all_QSO``, ``QZO``, ``QZO_calibrated`` (with ``calibration``, rule ``calibrate``'s)
+    and ``train`` (CSV and Parquet) and the HATS per-object table
     (the directory ``hats``) from ``xgb_infer``'s ``groups``; fails unless every preprocessed
     object has exactly one prediction. ``columns`` (``resources/catalog_columns.yaml``) gives
     every published column's unit and description; ``cuts`` is the config section ``catalog``."""
@@ -44,10 +48,13 @@ def catalog(
         cuts,
         json.loads(Path(preprocess_summary).read_text())["objects_out"],
         columns,
+        json.loads(Path(calibration).read_text()),
         all_qso_csv=all_qso_csv,
         all_qso_parquet=all_qso_parquet,
         qzo_csv=qzo_csv,
         qzo_parquet=qzo_parquet,
+        qzo_calibrated_csv=qzo_calibrated_csv,
+        qzo_calibrated_parquet=qzo_calibrated_parquet,
         hats=hats,
     )
     counts["train"] = write_train_table(

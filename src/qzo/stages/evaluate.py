@@ -3,15 +3,20 @@ catalogs' true purity and completeness."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
+from qzo.models.calibration import apply_calibration
 from qzo.models.metrics import redshift_scores
 from qzo.models.xgb import QSO
 from qzo.products import figures
 from qzo.products.evaluate import (
+    calibration_table,
     class_labels,
     count_sky,
     light_curve_model_table,
@@ -33,11 +38,17 @@ CAPTIONS = {
     "the sky above each minimum p_WISE_QSO.",
     "stacking": "Out-of-fold vs in-sample light-curve probabilities as XGBoost inputs: "
     "test-split scores.",
-    "truth": "Simulated sky: the catalogs' true purity and completeness, per object (over the "
+    "truth": "Simulated sky: the catalogs' true purity and completeness (QZO_calibrated: the "
+    "QZO cuts on the calibrated p_WISE_cal_QSO), per object (over the "
     "true-QSO objects that survived preprocessing; for QZO the non-duplicates) and per source "
     "(a source is selected when any of its objects is; over the QSO sources with a preprocessed "
     "light curve, and with any light curve in the input), beside the same selection's scores "
     "on the labelled test split.",
+    "calibration": "The QSO share (purity) and the share of QSOs kept (completeness) of QZO, "
+    "of QZO_calibrated (the same cuts on p_WISE_cal_QSO) and of every non-duplicate object, "
+    "per bin of mag_median: predicted by the raw p_WISE_QSO and by the calibrated "
+    "p_WISE_cal_QSO (mean; sum over the selection's / the bin's), and on the simulated sky "
+    "true.",
     "light_curve_models": "Light-curve models on the test split: QSO F1 of the transformer "
     "alone (argmax), XGBoost on its probabilities (deep), on the shallow light-curve "
     "statistics and on both (each with mag_median), and on the simulated sky the oracle "
@@ -49,6 +60,7 @@ CAPTIONS = {
 def evaluate(
     *,
     training_predictions: StrPath,
+    calibration: StrPath,
     experiments: StrPath,
     light_curve_models: StrPath,
     stacking: StrPath,
@@ -65,6 +77,8 @@ def evaluate(
     stacking_md: StrPath,
     light_curve_models_csv: StrPath,
     light_curve_models_md: StrPath,
+    calibration_csv: StrPath,
+    calibration_md: StrPath,
     fig_light_curve_models: StrPath,
     fig3: StrPath,
     fig7: StrPath,
@@ -83,7 +97,9 @@ def evaluate(
     simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` table. ``settings``
     is the config section ``evaluate`` plus ``catalog``, ``xgb`` (the catalog's light-curve
     features, and the oracle's settings) and ``threads``."""
-    preds = pd.read_parquet(training_predictions)
+    preds = apply_calibration(
+        pd.read_parquet(training_predictions), json.loads(Path(calibration).read_text())
+    )
     test = preds[preds["split"] == "test"].reset_index(drop=True)
     truth = None
     if truth_sources is not None and truth_objects is not None:
@@ -95,6 +111,8 @@ def evaluate(
     write_table(pd.read_csv(experiments), table3_csv, table3_md, CAPTIONS["table3"])
     write_table(table4(counts, test), table4_csv, table4_md, CAPTIONS["table4"])
     write_table(pd.read_csv(stacking), stacking_csv, stacking_md, CAPTIONS["stacking"])
+    checked = calibration_table(counts)
+    write_table(checked, calibration_csv, calibration_md, CAPTIONS["calibration"])
     figures.figure3(test, fig3, settings)
     figures.figure7(pd.read_csv(importance), fig7)
     figures.figure8(test, fig8)
@@ -116,6 +134,7 @@ def evaluate(
         "redshift": redshift_scores(with_redshift["z"], with_redshift["redshift"]),
         "table1": scores_by_cut.to_dict("records"),
         "light_curve_models": by_bin.to_dict("records"),
+        "calibration": checked.to_dict("records"),
     }
     if truth is not None:
         if truth_csv is None or truth_md is None:

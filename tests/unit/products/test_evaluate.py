@@ -12,6 +12,7 @@ from qzo.config.settings import XGBSettings
 from qzo.products.evaluate import (
     SkyCounts,
     SkyTruth,
+    calibration_table,
     class_labels,
     light_curve_model_table,
     oracle_classes,
@@ -90,6 +91,8 @@ def sky_rows(ids, p_wise_qso, **columns) -> pd.DataFrame:
     )
     frame["p_WISE_galaxy"] = (1 - frame["p_WISE_QSO"]) * 0.9
     frame["p_WISE_star"] = (1 - frame["p_WISE_QSO"]) * 0.1
+    if "p_WISE_cal_QSO" not in frame:
+        frame["p_WISE_cal_QSO"] = frame["p_WISE_QSO"]
     return frame
 
 
@@ -134,6 +137,7 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
             "p_WISE_galaxy": [0.02, 0.1],
             "p_WISE_QSO": [0.95, 0.1],
             "p_WISE_star": [0.03, 0.8],
+            "p_WISE_cal_QSO": [0.95, 0.1],
             "is_duplicate": [False, False],
             "mag_median": [18.0, 18.0],
             "n_obs": [100, 100],
@@ -156,6 +160,48 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
     assert everything["completeness_sources_preprocessed"] == 1.0
     assert everything["completeness_sources_input"] == pytest.approx(2 / 3)
     assert qzo["test_purity"] == 1.0 and qzo["test_completeness"] == 1.0
+    # Equal raw and calibrated probabilities: the calibrated QZO is QZO.
+    assert rows.loc["QZO_calibrated"].equals(qzo)
+
+
+def test_calibration_table_predicts_and_counts_purity_and_completeness_per_bin():
+    ids = [1, 2, 3, 4, 5, 6]
+    truth = SkyTruth(
+        classes=pd.Series(["qso", "star", "qso", "galaxy", "qso", "star"], index=ids),
+        sources=pd.Series(ids, index=ids),
+        input_qso_sources={1, 3, 5},
+    )
+    cfg = {**CFG, "calibration_mag_edges": [19.0, 20.0]}
+    counts = SkyCounts(cfg, truth)
+    # Bin 19–20: objects 1-4; bin ≥ 20: objects 5, 6 (6 is a duplicate, never counted).
+    counts.add(
+        sky_rows(
+            ids,
+            [0.95, 0.95, 0.5, 0.2, 0.99, 0.99],
+            p_WISE_cal_QSO=[0.92, 0.4, 0.3, 0.1, 0.97, 0.97],
+            mag_median=[19.5, 19.5, 19.5, 19.5, 20.2, 20.2],
+            n_obs=[400] * 6,
+            is_duplicate=[False] * 5 + [True],
+        )
+    )
+    table = calibration_table(counts).set_index(["selection", "mag_median"])
+    # QZO (raw > 0.9): 1, 2 and 5; QZO_calibrated (calibrated > 0.9): 1 and 5.
+    qzo = table.loc[("QZO", "19–20")]
+    assert qzo["n"] == 2 and qzo["predicted_purity_raw"] == pytest.approx(0.95)
+    assert qzo["predicted_purity_calibrated"] == pytest.approx(0.66)
+    assert qzo["true_purity"] == 0.5
+    # Bin 19–20 holds QSO mass 0.95 + 0.95 + 0.5 + 0.2 (raw), 0.92 + 0.4 + 0.3 + 0.1
+    # (calibrated) and 2 true QSOs (1, 3).
+    assert qzo["predicted_completeness_raw"] == pytest.approx(1.9 / 2.6)
+    assert qzo["predicted_completeness_calibrated"] == pytest.approx(1.32 / 1.72)
+    assert qzo["true_completeness"] == 0.5
+    calibrated = table.loc[("QZO_calibrated", "all")]
+    assert calibrated["n"] == 2 and calibrated["true_purity"] == 1.0
+    assert calibrated["true_completeness"] == pytest.approx(2 / 3)
+    everything = table.loc[("all non-duplicates", "all")]
+    assert everything["n"] == 5 and everything["true_purity"] == pytest.approx(3 / 5)
+    assert everything["predicted_purity_calibrated"] == pytest.approx(2.69 / 5)
+    assert ("QZO", "< 19") not in table.index  # empty bins are left out
 
 
 def test_light_curve_model_table_scores_each_model_per_bin():

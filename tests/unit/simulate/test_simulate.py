@@ -179,6 +179,9 @@ def test_wise_coverage_and_sdss_labels(sky):
     lab = truth[in_sdss]
     assert lab["mag_g"].median() < truth["mag_g"].median() - 0.5
     assert (lab["gal_b"].abs() > 30).mean() > (truth["gal_b"].abs() > 30).mean()
+    # The faint QSO candidates bring labelled stars as faint as the QSOs they resemble.
+    faint_stars = lab[(lab["class"] == "star") & (lab["mag_g"] > 20)]
+    assert len(faint_stars) >= 10
 
 
 def test_ancillary_catalog_columns(sky):

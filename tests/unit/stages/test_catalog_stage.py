@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.csv as pacsv
 import pytest
-from conftest import CUTS, REPO, catalog_rows
+from conftest import CALIBRATION, CUTS, REPO, catalog_rows
 
-from qzo.products.catalog import CATALOG_COLUMNS, EXTRA_COLUMNS, QZO_COLUMNS, TRAIN_COLUMNS
+from qzo.products.catalog import (
+    CALIBRATED_COLUMNS,
+    CATALOG_COLUMNS,
+    EXTRA_COLUMNS,
+    QZO_COLUMNS,
+    TRAIN_COLUMNS,
+)
 from qzo.sky.healpix import ShardSet, healpix_29
 from qzo.stages.catalog import catalog
 
@@ -61,12 +67,14 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
         ra=1.0, dec=2.0, redshift=np.nan, z=1.2, **{"class": "QSO"}, split="test"
     )
     training.to_parquet(tmp_path / "train_in.parquet")
-    names = ["all_qso", "qzo", "train"]
+    (tmp_path / "calibration.json").write_text(json.dumps(CALIBRATION))
+    names = ["all_qso", "qzo", "qzo_calibrated", "train"]
     out = {f"{n}_{x}": tmp_path / f"{n}.{x}" for n in names for x in ("csv", "parquet")}
     out |= {"hats": tmp_path / "hats", "summary": tmp_path / "cat.json"}
     inputs = {
         "preprocess_summary": tmp_path / "summary.json",
         "training_predictions": tmp_path / "train_in.parquet",
+        "calibration": tmp_path / "calibration.json",
         "plan": tmp_path / "plan.json",
         "columns": REPO / "resources" / "catalog_columns.yaml",
         "cuts": CUTS,
@@ -76,10 +84,16 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert counts["objects"] == 3 and counts["QZO"] == 1 and counts["ZTF_all_QSO"] == 2
     assert json.loads(out["summary"].read_text()) == counts
     all_qso = pacsv.read_csv(out["all_qso_csv"]).to_pandas()
-    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set"]
+    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
     assert list(all_qso["ID"]) == [3, 2] and not all_qso["in_training_set"].any()
     qzo = pacsv.read_csv(out["qzo_csv"]).to_pandas()
-    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set"] and list(qzo["ID"]) == [3]
+    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert list(qzo["ID"]) == [3]
+    # Object 3's ZTF + WISE QSO odds divided by 10: 0.095 / (0.05 + 0.095 + 0.0).
+    assert qzo["p_WISE_cal_QSO"].iloc[0] == pytest.approx(0.095 / 0.145, rel=1e-6)
+    assert qzo["p_cal_QSO"].iloc[0] == pytest.approx(qzo["p_QSO"].iloc[0], rel=1e-6)
+    assert counts["QZO_calibrated"] == 0
+    assert pacsv.read_csv(out["qzo_calibrated_csv"]).num_rows == 0
     train = pacsv.read_csv(out["train_csv"]).to_pandas()
     assert list(train.columns) == TRAIN_COLUMNS and train["z_spec"].iloc[0] == 1.2
     # The Parquet twins hold the CSV's rows.
@@ -93,7 +107,10 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert full["in_training_set"].tolist() == [True, False]
 
     # Table 6's columns only, when asked.
-    plain = {**inputs, "cuts": {**CUTS, "in_training_set_column": False}}
+    plain = {
+        **inputs,
+        "cuts": {**CUTS, "in_training_set_column": False, "calibrated_columns": False},
+    }
     catalog(groups=groups, **plain, **out)
     assert list(pacsv.read_csv(out["qzo_csv"]).to_pandas().columns) == QZO_COLUMNS
     assert list(pacsv.read_csv(out["all_qso_csv"]).to_pandas().columns) == CATALOG_COLUMNS
