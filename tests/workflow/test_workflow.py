@@ -23,6 +23,7 @@ from hats.io.validation import is_valid_catalog
 from qzo.lightcurves.features import feature_names
 from qzo.models.xgb import features_of, load_model
 from qzo.products.catalog import (
+    CALIBRATED_COLUMNS,
     CATALOG_COLUMNS,
     QZO_COLUMNS,
     TRAIN_COLUMNS,
@@ -176,10 +177,11 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     assert len(full) == acc["objects_out"] and full["ID"].is_unique
     assert set(full["ID"]) == set(objects["objectid"])
     all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
-    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set"]
+    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
     assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
     qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
-    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set"] and len(qzo) == summary["QZO"]
+    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert len(qzo) == summary["QZO"]
     assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, CUTS), "ID"])
     assert (qzo["p_WISE_QSO"] > 0.9).all()
     assert (qzo["mag_median"] < qzo["n_obs"] / 80 + 20.375).all()
@@ -201,6 +203,19 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     assert pd.read_parquet(tiny_run / "results/catalog/QZO.parquet")["ID"].tolist() == list(
         qzo["ID"]
     )
+    # The calibrated probabilities: the raw ones times calibrate's per-class ratio, renormalised;
+    # QZO_calibrated applies the QZO cuts to p_WISE_cal_QSO.
+    calibration = json.loads((tiny_run / "results/calibrate/calibration.json").read_text())
+    ratio = np.asarray(calibration["models"]["ztf_wise"]["ratio"])
+    scaled = full[["p_WISE_galaxy", "p_WISE_QSO", "p_WISE_star"]].to_numpy(np.float64) * ratio
+    np.testing.assert_allclose(
+        full["p_WISE_cal_QSO"], scaled[:, 1] / scaled.sum(1), rtol=1e-5, atol=1e-6
+    )
+    assert calibration["labelled_rows"] == (labels["split"] == "val").sum()
+    calibrated = pd.read_csv(tiny_run / "results/catalog/QZO_calibrated.csv")
+    assert len(calibrated) == summary["QZO_calibrated"]
+    chosen = full.loc[qzo_selection(full, CUTS, "p_WISE_cal_QSO"), "ID"]
+    assert sorted(calibrated["ID"]) == sorted(chosen)
 
 
 def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
@@ -238,7 +253,17 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
         all_qso["completeness_sources_input"] <= all_qso["completeness_sources_preprocessed"] <= 1
     )
     assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
-    for name in ("table1", "table3", "table4", "stacking", "truth"):
+    calibrated = pd.read_csv(tiny_run / "results/catalog/QZO_calibrated.csv")
+    assert truth.loc["QZO_calibrated", "rows"] == len(calibrated)
+    # The calibration check: over all non-duplicates, n is the sky's and the true purity its
+    # QSO share; per bin the counts add up to the total.
+    check = pd.read_csv(out / "calibration.csv").set_index(["selection", "mag_median"])
+    sky = check.loc["all non-duplicates"]
+    assert sky.loc["all", "n"] == sky.drop(index="all")["n"].sum() > 100
+    assert 0 < sky.loc["all", "true_purity"] < 0.5
+    if len(calibrated):  # the tiny model may select nothing
+        assert check.loc[("QZO_calibrated", "all"), "n"] == len(calibrated)
+    for name in ("table1", "table3", "table4", "stacking", "truth", "calibration"):
         assert (out / f"{name}.md").read_text().count("|") > 10
     for fig in ("fig3", "fig7", "fig8", "fig9", "skymap"):
         assert (out / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
