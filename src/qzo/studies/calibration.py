@@ -1,0 +1,105 @@
+"""Does the calibration hold on a sky too large for a full run on a workstation? Catalog
+models on the shallow light-curve features, calibrated and checked against the simulated truth.
+
+``python -m qzo.studies.calibration RESULTS_DIR --config CONFIG --out TABLE.md``
+(RESULTS_DIR: a run with the training set, the feature tables and the simulated truth, e.g.
+``snakemake results/labels/training_set.parquet results/preprocess/summary.json``; CONFIG: its
+config file)
+
+The transformer's stages are what makes a full run of ``config/science.yaml`` take days on two
+cores. This study skips them: its two classifiers, standing in for the catalog's ZTF and
+ZTF + WISE models, are XGBoost (the run's ``xgb`` settings) on the shallow light-curve features
++ ``mag_median``, and on those + WISE, trained on the train split and early-stopped on val.
+Every object of the sky then gets their probabilities; the calibration is the workflow's
+(``qzo.models.calibration``, the run's ``calibration`` settings), and so is the check
+(``qzo.products.evaluate.calibration_table``), written as Markdown and CSV beside ``TABLE.md``
+together with the fitted calibration (JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from qzo.config.settings import XGBSettings
+from qzo.config.validate import load_config
+from qzo.models.calibration import apply_calibration, fit_calibration
+from qzo.models.xgb import features_of, fit_classifier, predict_proba, probability_columns
+from qzo.products.evaluate import (
+    SkyCounts,
+    calibration_table,
+    class_labels,
+    read_truth,
+    write_table,
+)
+
+#: The stand-ins for the catalog's models: shallow features (+ WISE), no transformer.
+SHALLOW_CATALOG_MODELS = {"ztf": ["shallow"], "ztf_wise": ["shallow", "wise"]}
+
+
+def shallow_catalog_predictions(
+    labelled: pd.DataFrame, sky: pd.DataFrame, settings: XGBSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``labelled`` (with ``label`` and ``split``) and ``sky`` with ``p_*`` and ``p_WISE_*``
+    of :data:`SHALLOW_CATALOG_MODELS`, fitted on the train split, early-stopped on val."""
+    train = labelled[labelled["split"] == "train"]
+    val = labelled[labelled["split"] == "val"]
+    labelled, sky = labelled.copy(), sky.copy()
+    for model, sets in SHALLOW_CATALOG_MODELS.items():
+        booster = fit_classifier(train, val, features_of(sets), "label", settings)
+        labelled[probability_columns(model)] = predict_proba(booster, labelled)
+        sky[probability_columns(model)] = predict_proba(booster, sky)
+    return labelled, sky
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path, help="the run's results directory")
+    parser.add_argument("--config", type=Path, required=True, help="the run's config file")
+    parser.add_argument("--out", type=Path, required=True, help="the table (Markdown)")
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config)
+    settings = XGBSettings.from_config(config["xgb"], threads=config["threads"])
+    labels = pd.read_parquet(
+        args.results / "labels" / "training_set.parquet", columns=["objectid", "class", "split"]
+    )
+    sky = pd.read_parquet(args.results / "features" / "dataset")
+    labelled = labels.merge(sky, on="objectid", validate="one_to_one")
+    labelled["label"] = class_labels(labelled)
+    labelled, sky = shallow_catalog_predictions(labelled, sky, settings)
+
+    section = config["calibration"]
+    eligible = sky[~sky["is_duplicate"].to_numpy(bool)]
+    sample = eligible.sample(n=min(len(eligible), section["inference_sample"]), random_state=0)
+    val = labelled[labelled["split"] == "val"].reset_index(drop=True)
+    calibration = fit_calibration(
+        val,
+        val["label"].to_numpy(),
+        sample,
+        settings,
+        folds=section["folds"],
+        max_weight=section["max_weight"],
+    )
+    simulated = args.results / "simulated" / "truth"
+    truth = read_truth(simulated / "sources.parquet", simulated / "objects.parquet")
+    counts = SkyCounts({**config["evaluate"], **config["catalog"]}, truth)
+    counts.add(apply_calibration(sky, calibration).rename(columns={"objectid": "ID"}))
+    caption = (
+        f"Calibration check with shallow-feature catalog models (no transformer) on "
+        f"{args.results}: {calibration['labelled_rows']} val rows (effective "
+        f"{calibration['effective_labelled_rows']:.0f}), {calibration['inference_rows']} sky "
+        "objects sampled; columns as results/evaluate/calibration.csv."
+    )
+    out = args.out.with_suffix(".md")
+    write_table(calibration_table(counts), out.with_suffix(".csv"), out, caption)
+    out.with_suffix(".json").write_text(json.dumps(calibration, indent=2) + "\n")
+    print(out.read_text())
+
+
+if __name__ == "__main__":
+    main()
