@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qzo.config.settings import XGBSettings
 from qzo.models.xgb import CATALOG_CLASSIFIERS, CLASS_NAMES, fit_classifier, predict_proba
@@ -167,8 +168,6 @@ def apply_calibration(frame: pd.DataFrame, calibration: dict[str, Any]) -> pd.Da
 def read_inference_sample(paths: list, columns: list[str], size: int, seed: int) -> pd.DataFrame:
     """A seeded random sample of about ``size`` non-duplicate rows (``columns``) of the
     prediction files ``paths``, read file by file: memory is bounded by the sample."""
-    import pyarrow.parquet as pq
-
     total = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
     rate = min(1.0, size / total) if total else 1.0
     rng = np.random.default_rng(seed)

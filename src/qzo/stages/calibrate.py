@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from qzo.config.settings import XGBSettings
+from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.models.calibration import DOMAIN_COVARIATES, fit_calibration, read_inference_sample
-from qzo.models.xgb import CATALOG_CLASSIFIERS, probability_columns
+from qzo.models.xgb import CATALOG_CLASSIFIERS, CLASS_NAMES, probability_columns
 from qzo.products.evaluate import class_labels
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,22 @@ def calibrate(
     ]
     labelled = pd.read_parquet(training_predictions)
     labelled = labelled[labelled["split"] == "val"].reset_index(drop=True)
+    labels = class_labels(labelled)
+    missing = [c for k, c in enumerate(CLASS_NAMES) if not np.any(labels == k)]
+    if missing:
+        raise InputDataError(
+            training_predictions,
+            f"rule calibrate: the val split has no {', '.join(missing)} object; the class "
+            "priors need every class",
+            column="class",
+        )
     xgb_settings = XGBSettings.from_config(xgb, threads=threads)
     inference = read_inference_sample(
         list(groups), columns, settings["inference_sample"], xgb_settings.seed
     )
     result = fit_calibration(
         labelled,
-        class_labels(labelled),
+        labels,
         inference,
         xgb_settings,
         folds=settings["folds"],
