@@ -101,7 +101,9 @@ def write_slurm_conf(state_dir: Path, host: str, conf_dir: Path = CONF_DIR) -> P
                 "GresTypes=gpu",
                 # Let the scheduler see new jobs quickly; tests submit many small ones.
                 "SchedulerParameters=sched_interval=2",
-                "MinJobAge=600",
+                # Finished jobs stay listed for the whole run (there is no accounting database):
+                # the tests read every job's state at the end, however slow the machine is.
+                "MinJobAge=7200",
                 "KillWait=5",
                 f"StateSaveLocation={state_dir / 'state'}",
                 f"SlurmdSpoolDir={state_dir / 'spool'}",

@@ -30,7 +30,7 @@ from qzo.products.catalog import (
     any_qso,
     qzo_selection,
 )
-from qzo.studies.calibration import main as calibration_study_main
+from qzo.studies.shallow_catalog import main as shallow_catalog_main
 from qzo.studies.transformer import main as study_main
 from qzo.testing.reference import duplicates_reference
 from qzo.testing.snakemake import snakemake_command
@@ -428,20 +428,23 @@ def test_transformer_study_scores_a_variant_beside_the_baselines(tiny_run, tmp_p
     assert 0 <= variant["accuracy"] <= 1 and variant["seed"] == 3
 
 
-def test_calibration_study_checks_shallow_models_against_the_truth(tiny_run, tmp_path):
-    """python -m qzo.studies.calibration: shallow-feature catalog models on the run's training
-    set, calibrated, and the calibration check over every object of the sky."""
-    out = tmp_path / "calibration_study.md"
-    calibration_study_main([str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)])
-    table = pd.read_csv(out.with_suffix(".csv")).set_index(["selection", "mag_median"])
+def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_path):
+    """python -m qzo.studies.shallow_catalog: shallow-feature catalog models on the run's
+    training set, Table 1 on its test split, and the calibration check over every object."""
+    out = tmp_path / "study"
+    shallow_catalog_main([str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)])
+    table1 = pd.read_csv(out / "table1.csv")
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert len(table1) == 6 and table1.loc[0, "n"] == (labels["split"] == "test").sum()
+    table = pd.read_csv(out / "calibration.csv").set_index(["selection", "mag_median"])
     objects = _all_shards(tiny_run / "results/features/dataset")
     sky = table.loc[("all non-duplicates", "all")]
     assert sky["n"] == (~objects["is_duplicate"]).sum()
     assert 0 < sky["true_purity"] < 0.5 and 0 < sky["predicted_purity_calibrated"] < 1
-    fitted = json.loads(out.with_suffix(".json").read_text())
-    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    fitted = json.loads((out / "calibration.json").read_text())
     assert fitted["labelled_rows"] == (labels["split"] == "val").sum()
-    assert out.read_text().startswith("Calibration check with shallow-feature catalog models")
+    text = (out / "calibration.md").read_text()
+    assert text.startswith("Calibration check with shallow-feature catalog models")
 
 
 def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):

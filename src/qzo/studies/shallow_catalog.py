@@ -1,7 +1,8 @@
-"""Does the calibration hold on a sky too large for a full run on a workstation? Catalog
-models on the shallow light-curve features, calibrated and checked against the simulated truth.
+"""What a full run would report on a sky too large for one on a workstation, with catalog
+models on the shallow light-curve features: Table 1, and the calibration checked against the
+simulated truth.
 
-``python -m qzo.studies.calibration RESULTS_DIR --config CONFIG --out TABLE.md``
+``python -m qzo.studies.shallow_catalog RESULTS_DIR --config CONFIG --out DIR``
 (RESULTS_DIR: a run with the training set, the feature tables and the simulated truth, e.g.
 ``snakemake results/labels/training_set.parquet results/preprocess/summary.json``; CONFIG: its
 config file)
@@ -10,10 +11,11 @@ The transformer's stages are what makes a full run of ``config/science.yaml`` ta
 cores. This study skips them: its two classifiers, standing in for the catalog's ZTF and
 ZTF + WISE models, are XGBoost (the run's ``xgb`` settings) on the shallow light-curve features
 + ``mag_median``, and on those + WISE, trained on the train split and early-stopped on val.
-Every object of the sky then gets their probabilities; the calibration is the workflow's
-(``qzo.models.calibration``, the run's ``calibration`` settings), and so is the check
-(``qzo.products.evaluate.calibration_table``), written as Markdown and CSV beside ``TABLE.md``
-together with the fitted calibration (JSON).
+Table 1 (``table1.csv``/``.md``) scores the ZTF stand-in on the test split per data cut, as
+the workflow's Table 1 scores the catalog's ZTF model. Every object of the sky then gets both
+stand-ins' probabilities; the calibration is the workflow's (``qzo.models.calibration``, the
+run's ``calibration`` settings, written to ``calibration.json``), and so is the check
+(``qzo.products.evaluate.calibration_table``: ``calibration.csv``/``.md``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from qzo.products.evaluate import (
     calibration_table,
     class_labels,
     read_truth,
+    scores_by_cut,
     write_table,
 )
 
@@ -60,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="the run's results directory")
     parser.add_argument("--config", type=Path, required=True, help="the run's config file")
-    parser.add_argument("--out", type=Path, required=True, help="the table (Markdown)")
+    parser.add_argument("--out", type=Path, required=True, help="the output directory")
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
@@ -72,6 +75,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     labelled = labels.merge(sky, on="objectid", validate="one_to_one")
     labelled["label"] = class_labels(labelled)
     labelled, sky = shallow_catalog_predictions(labelled, sky, settings)
+    cuts = {**config["evaluate"], **config["catalog"]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_table(
+        scores_by_cut(labelled[labelled["split"] == "test"], cuts),
+        args.out / "table1.csv",
+        args.out / "table1.md",
+        f"Table 1 of XGBoost on the shallow light-curve features + mag_median (no transformer; "
+        f"the catalog's ZTF model without its transformer probabilities) on {args.results}'s "
+        "test split; columns as results/evaluate/table1.csv.",
+    )
 
     section = config["calibration"]
     eligible = sky[~sky["is_duplicate"].to_numpy(bool)]
@@ -87,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     simulated = args.results / "simulated" / "truth"
     truth = read_truth(simulated / "sources.parquet", simulated / "objects.parquet")
-    counts = SkyCounts({**config["evaluate"], **config["catalog"]}, truth)
+    counts = SkyCounts(cuts, truth)
     counts.add(apply_calibration(sky, calibration).rename(columns={"objectid": "ID"}))
     caption = (
         f"Calibration check with shallow-feature catalog models (no transformer) on "
@@ -95,10 +108,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{calibration['effective_labelled_rows']:.0f}), {calibration['inference_rows']} sky "
         "objects sampled; columns as results/evaluate/calibration.csv."
     )
-    out = args.out.with_suffix(".md")
+    out = args.out / "calibration.md"
     write_table(calibration_table(counts), out.with_suffix(".csv"), out, caption)
     out.with_suffix(".json").write_text(json.dumps(calibration, indent=2) + "\n")
-    print(out.read_text())
+    print((args.out / "table1.md").read_text(), out.read_text(), sep="\n")
 
 
 if __name__ == "__main__":
