@@ -29,7 +29,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qzo.config.settings import XGBSettings
-from qzo.models.xgb import CATALOG_CLASSIFIERS, CLASS_NAMES, fit_classifier, predict_proba
+from qzo.models.xgb import (
+    CATALOG_CLASSIFIERS,
+    CLASS_NAMES,
+    OUTPUT_PREFIX,
+    fit_classifier,
+    predict_proba,
+)
 from qzo.models.xgb import probability_columns as raw_columns
 
 #: What tells the inference population from the labelled one: the observables every object has.
@@ -41,10 +47,7 @@ _DOMAIN = "is_inference"
 
 def calibrated_columns(model: str) -> list[str]:
     """A model's calibrated probability columns (``p_cal_*``, ``p_WISE_cal_*``)."""
-    return [
-        c.replace(f"_{name}", f"_cal_{name}")
-        for c, name in zip(raw_columns(model), CLASS_NAMES, strict=True)
-    ]
+    return [f"{OUTPUT_PREFIX[model]}cal_{name}" for name in CLASS_NAMES]
 
 
 def importance_weights(

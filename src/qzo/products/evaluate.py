@@ -143,7 +143,13 @@ class SkyCounts:
         self.preprocessed_qso_sources: set = set()
 
     def add(self, frame: pd.DataFrame) -> None:
-        kept = frame[~frame["is_duplicate"].to_numpy(bool)]
+        eligible = ~frame["is_duplicate"].to_numpy(bool)  # QZO's population: non-duplicates
+        is_qso = (
+            None
+            if self.truth is None
+            else self.truth.classes.reindex(frame["ID"]).to_numpy() == "qso"
+        )
+        kept = frame[eligible]
         p = kept["p_WISE_QSO"].to_numpy()
         for name, keep in data_cuts(kept, self.cfg).items():
             counts = [(p[keep] > t).sum() for t in self.thresholds]
@@ -152,17 +158,20 @@ class SkyCounts:
             self.curves[name] = np.add(self.curves.get(name, 0), curve)
         qzo = qzo_selection(frame, self.cfg)
         qzo_calibrated = qzo_selection(frame, self.cfg, CALIBRATED_QZO_PROBABILITY)
-        self._add_calibration(frame, {"QZO": qzo, "QZO_calibrated": qzo_calibrated})
+        self._add_calibration(
+            frame,
+            {"QZO": qzo, "QZO_calibrated": qzo_calibrated, "all non-duplicates": eligible},
+            eligible,
+            is_qso,
+        )
         order = self.cfg["skymap_order"]
         pixels = frame[HEALPIX_29].to_numpy() >> (2 * (29 - order))
         self.footprint.update(int(k) for k in np.unique(pixels))
         for k, n in zip(*np.unique(pixels[qzo], return_counts=True), strict=True):
             self.sky[int(k)] = self.sky.get(int(k), 0) + int(n)
-        if self.truth is not None:
-            is_qso = self.truth.classes.reindex(frame["ID"]).to_numpy() == "qso"
+        if self.truth is not None and is_qso is not None:
             source = self.truth.sources.reindex(frame["ID"]).to_numpy()
             self.preprocessed_qso_sources.update(source[is_qso].tolist())
-            eligible = ~frame["is_duplicate"].to_numpy(bool)
             for name, chosen, universe in (
                 ("QZO", qzo, eligible),
                 ("QZO_calibrated", qzo_calibrated, eligible),
@@ -176,21 +185,24 @@ class SkyCounts:
                 ]
                 self.selected_sources[name].update(source[chosen].tolist())
 
-    def _add_calibration(self, frame: pd.DataFrame, selections: dict[str, np.ndarray]) -> None:
-        eligible = ~frame["is_duplicate"].to_numpy(bool)
+    def _add_calibration(
+        self,
+        frame: pd.DataFrame,
+        selections: dict[str, np.ndarray],
+        eligible: np.ndarray,
+        is_qso: np.ndarray | None,
+    ) -> None:
         bins = np.digitize(frame["mag_median"].to_numpy(), self.mag_edges)
         values = np.stack(
             [
                 np.ones(len(frame)),
                 frame["p_WISE_QSO"].to_numpy(np.float64),
                 frame[CALIBRATED_QZO_PROBABILITY].to_numpy(np.float64),
-                np.zeros(len(frame))
-                if self.truth is None
-                else self.truth.classes.reindex(frame["ID"]).to_numpy() == "qso",
+                np.zeros(len(frame)) if is_qso is None else is_qso,
             ],
             axis=1,
         )
-        for name, chosen in {**selections, "all non-duplicates": eligible}.items():
+        for name, chosen in selections.items():
             rows = chosen & eligible
             np.add.at(self.calibration[name], bins[rows], values[rows])
 
