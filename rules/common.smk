@@ -15,6 +15,7 @@ from snakemake.exceptions import WorkflowError
 
 # Parse-time imports stay light (every cluster job parses the workflow again).
 from qzo.config import validate_config
+from qzo.io.hats_input import hats_input_plan, is_hats_input, plan_input_files
 from qzo.io.inputs import SIMULATION_LAYOUT, resolve_input_files
 
 validate_config(config)
@@ -63,6 +64,15 @@ def sim_path(product):
 PLAN = results("partition/plan.json")
 PARTITIONED = results("hats/catalogs/{catalog}")
 
+# A HATS light-curve input: its partitions are the shards. One that exists already (real data)
+# is planned from its metadata right here, so the DAG needs no checkpoint; the simulated one is
+# planned by the partition_plan checkpoint once the simulate rule has written it.
+if config["simulation"]["enabled"]:
+    HATS_INPUT = config["simulation"]["format"] == "hats"
+else:
+    HATS_INPUT = is_hats_input(config["inputs"]["ztf_lightcurves"])
+PLANNED_WHILE_PARSING = HATS_INPUT and not config["simulation"]["enabled"]
+
 
 wildcard_constraints:
     shard=r"Norder=\d+/Dir=\d+/Npix=\d+",
@@ -86,6 +96,27 @@ def memory_mb(base, input_factor=0):
 # --- inputs --------------------------------------------------------------------------------------
 
 
+def get_partition_plan_input(wildcards):
+    """What the plan is made from: the per-field files' inventory, or the HATS catalog's
+    metadata files (the simulator's manifest while it is simulated)."""
+    if not HATS_INPUT:
+        return {"inventory": results("inputs/ztf_inventory.parquet")}
+    if config["simulation"]["enabled"]:
+        return {"catalog_metadata": [sim_path("manifest")]}
+    plan = current_plan()
+    files = [str(Path(plan["catalog"]) / "partition_info.csv")]
+    if plan["margin_catalog"] is not None:
+        files.append(str(Path(plan["margin_catalog"]) / "partition_info.csv"))
+    return {"catalog_metadata": files}
+
+
+def get_preprocess_summary_reference(wildcards):
+    """What the shards' accounting is checked against: the inventory, or the HATS plan."""
+    if HATS_INPUT:
+        return {"plan": PLAN}
+    return {"inventory": results("inputs/ztf_inventory.parquet")}
+
+
 def get_ztf_inventory_files(wildcards=None):
     """What ztf_inventory depends on: the simulator's manifest, or the real files."""
     if config["simulation"]["enabled"]:
@@ -106,7 +137,17 @@ def get_partition_catalog_files(wildcards):
 
 @lru_cache(maxsize=4)
 def _read_plan(path, mtime):
-    plan = json.loads(Path(path).read_text())
+    return _index_plan(json.loads(Path(path).read_text()))
+
+
+@lru_cache(maxsize=1)
+def _hats_plan():
+    return _index_plan(
+        hats_input_plan(config["inputs"]["ztf_lightcurves"], config["partition"])
+    )
+
+
+def _index_plan(plan):
     shard_batches = [[] for _ in plan["shards"]]
     for batch, shards in enumerate(plan["batch_shards"]):
         for s in shards:
@@ -117,7 +158,10 @@ def _read_plan(path, mtime):
 
 
 def current_plan():
-    """The partition plan on disk (read once per change)."""
+    """The partition plan: the HATS input's, made while parsing; else the one on disk (read
+    once per change)."""
+    if PLANNED_WHILE_PARSING:
+        return _hats_plan()
     if not Path(PLAN).exists():
         raise WorkflowError(
             f"{PLAN} does not exist yet: run the partition_plan rule first"
@@ -136,8 +180,10 @@ def per_shard(pattern):
 
 
 def get_shard_names(wildcards=None):
-    """Every shard of the plan, in plan order (after the checkpoint)."""
-    checkpoints.partition_plan.get()
+    """Every shard of the plan, in plan order (after the checkpoint, unless planned while
+    parsing)."""
+    if not PLANNED_WHILE_PARSING:
+        checkpoints.partition_plan.get()
     return current_plan()["shards"]
 
 
@@ -148,13 +194,25 @@ def get_shard_batches(wildcards):
     run, so they read the plan from disk and do not depend on the checkpoint themselves:
     that keeps the DAG of tens of thousands of shard jobs cheap to build.
     """
-    plan = current_plan()
-    index = plan["shard_index"].get(wildcards.shard)
-    if index is None:
-        raise WorkflowError(
-            f"shard {wildcards.shard} is not in the partition plan {PLAN}"
-        )
+    plan, index = _plan_index(wildcards.shard)
     return [results(f"partition/pieces/batch{b}") for b in plan["shard_batches"][index]]
+
+
+def get_shard_partitions(wildcards):
+    """A HATS input's partition that a shard is read from and the margin cache's partition of
+    the same pixel (none for per-field files)."""
+    if not HATS_INPUT:
+        return []
+    plan, index = _plan_index(wildcards.shard)
+    return plan_input_files(plan, index)
+
+
+def _plan_index(shard):
+    plan = current_plan()
+    index = plan["shard_index"].get(shard)
+    if index is None:
+        raise WorkflowError(f"shard {shard} is not in the partition plan {PLAN}")
+    return plan, index
 
 
 def get_shard_catalog_shards(wildcards):
@@ -263,7 +321,7 @@ def evaluation_tables():
 def final_outputs():
     """Targets of `rule all`."""
     return [
-        results("inputs/ztf_inventory.json"),
+        *([] if HATS_INPUT else [results("inputs/ztf_inventory.json")]),
         results("hats/ztf_lc/properties"),
         results("preprocess/summary.json"),
         results("labels/summary.json"),

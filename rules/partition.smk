@@ -1,7 +1,8 @@
 checkpoint partition_plan:
-    """Adaptive HEALPix shards balanced by row count; input files grouped into batches."""
+    """Adaptive HEALPix shards balanced by row count, input files grouped into batches; or a
+    HATS input's partitions, from its metadata."""
     input:
-        inventory=results("inputs/ztf_inventory.parquet"),
+        unpack(get_partition_plan_input),
     output:
         plan=PLAN,
     log:
@@ -13,6 +14,7 @@ checkpoint partition_plan:
     threads: config["threads"]
     params:
         settings=config["partition"],
+        hats_catalog=config["inputs"]["ztf_lightcurves"] if HATS_INPUT else None,
     script:
         "../workflow/scripts/partition_plan.py"
 

@@ -10,6 +10,7 @@ rule shard:
         # Stands for the partitioned catalogs whose shard files params.catalog_shards names.
         results("hats/catalogs/summary.json"),
         batches=get_shard_batches,
+        partitions=get_shard_partitions,
     output:
         lightcurves=results("hats/ztf_lc/dataset/{shard}.parquet"),
         lightcurves_margin=results("hats/ztf_lc_margin/dataset/{shard}.parquet"),
@@ -31,6 +32,7 @@ rule shard:
         # Read by the stage but not an input: every batch directory already depends on the plan,
         # and one input less per shard job keeps the DAG of 10^4 shards quicker to plan.
         plan=PLAN,
+        band=config["inputs"]["band"],
         catalog_shards=get_shard_catalog_shards,
         catalog_specs={c: config["catalogs"][c] for c in MATCHED_CATALOGS},
         preprocessing=config["preprocess"],
@@ -43,7 +45,7 @@ rule shard:
 rule preprocess_summary:
     """Sum of the shards' accounting; fails unless every input object is accounted for."""
     input:
-        inventory=results("inputs/ztf_inventory.parquet"),
+        unpack(get_preprocess_summary_reference),
         accounting=per_shard(results("preprocess/accounting/{shard}.json")),
     output:
         summary=results("preprocess/summary.json"),

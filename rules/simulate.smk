@@ -20,5 +20,6 @@ rule simulate:
         mem_mb=memory_mb(8000),
     params:
         simulation=config["simulation"],
+        partition=config["partition"],
     script:
         "../workflow/scripts/simulate.py"

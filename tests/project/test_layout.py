@@ -130,7 +130,8 @@ def test_the_workflow_parses_with_light_imports_only():
     """Every cluster job parses the Snakefile again: what it imports from the library must not
     pull in NumPy, pandas, Arrow, healpy or TensorFlow."""
     code = (
-        "import sys; sys.path.insert(0, 'src'); import qzo.config, qzo.io.inputs; "
+        "import sys; sys.path.insert(0, 'src'); import qzo.config, qzo.io.inputs, "
+        "qzo.io.hats_input; "
         "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'healpy', 'tensorflow') "
         "if m in sys.modules))"
     )
@@ -141,5 +142,6 @@ def test_the_workflow_parses_with_light_imports_only():
     common = (REPO / "rules" / "common.smk").read_text()
     assert set(re.findall(r"^from (qzo\S*) import", common, re.M)) == {
         "qzo.config",
+        "qzo.io.hats_input",
         "qzo.io.inputs",
     }

@@ -83,6 +83,20 @@ def _check_consistency(config: dict) -> None:
                 f"({sim['output_dir']!r}) while simulation.enabled is true; "
                 "point it at the simulated files or set simulation.enabled: false"
             )
+    hats_dir = str(Path(sim["output_dir"]) / "ztf")
+    if (
+        sim["enabled"]
+        and sim["format"] == "hats"
+        and config["inputs"]["ztf_lightcurves"]
+        not in (
+            hats_dir,
+            hats_dir + "/",
+        )
+    ):
+        raise ConfigError(
+            f"config key 'inputs.ztf_lightcurves': simulation.format is 'hats', so it must be "
+            f"the simulated collection {hats_dir!r}"
+        )
     part = config["partition"]
     if part["lowest_order"] > part["highest_order"]:
         raise ConfigError(

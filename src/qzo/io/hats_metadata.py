@@ -15,6 +15,9 @@ from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.sky.healpix import HEALPIX_29, ShardSet
 
+#: The file inside each partition directory of a catalog written with ``npix_suffix="/"``.
+PART_FILE = "part0.snappy.parquet"
+
 METADATA_FILES = (
     "properties",
     "hats.properties",
@@ -32,25 +35,30 @@ def write_hats_metadata(
     dec_column: str,
     margin_of: str | None = None,
     margin_arcsec: float | None = None,
+    npix_suffix: str = ".parquet",
 ) -> int:
     """Write the metadata of a catalog whose shard files all exist; return its row count.
 
     With ``margin_of`` (the primary catalog's name) and ``margin_arcsec`` it is a margin catalog.
-    Every shard file must share one schema, as lsdb requires.
+    Every shard file must share one schema, as lsdb requires. ``npix_suffix`` ``"/"`` means each
+    partition is a directory holding :data:`PART_FILE` (IRSA's layout); ``partition_info.csv``
+    then carries ``Dir`` and ``num_rows`` too, as IRSA's does.
     """
     root = Path(catalog_dir)
     dataset = root / "dataset"
-    collector, n_rows, max_rows, schema = [], 0, 0, None
+    collector, n_rows, max_rows, schema, rows = [], 0, 0, None, []
     for relpath in shards.names:
-        path = dataset / f"{relpath}.parquet"
+        filename = f"{relpath}/{PART_FILE}" if npix_suffix == "/" else f"{relpath}.parquet"
+        path = dataset / filename
         meta = pq.read_metadata(path)
         file_schema = meta.schema.to_arrow_schema()
         if schema is None:
             schema = file_schema
         elif not file_schema.equals(schema, check_metadata=False):
             raise ValueError(f"{path}: schema differs from the other shards of {root}")
-        meta.set_file_path(f"{relpath}.parquet")
+        meta.set_file_path(filename)
         collector.append(meta)
+        rows.append(meta.num_rows)
         n_rows += meta.num_rows
         max_rows = max(max_rows, meta.num_rows)
     if schema is None:
@@ -59,7 +67,11 @@ def write_hats_metadata(
         pq.write_metadata(schema, tmp)
     with atomic_path(dataset / "_metadata") as tmp:
         pq.write_metadata(schema, tmp, metadata_collector=collector)
-    info = shards.to_frame()[["Norder", "Npix"]]
+    info = shards.to_frame()
+    if npix_suffix == "/":
+        info["num_rows"] = rows
+    else:
+        info = info[["Norder", "Npix"]]
     with atomic_path(root / "partition_info.csv") as tmp:
         info.to_csv(tmp, index=False)
     props: dict[str, object] = {
@@ -72,7 +84,7 @@ def write_hats_metadata(
         "hats_col_healpix_order": 29,
         "hats_max_rows": max_rows,
         "hats_order": int(shards.order.max()),
-        "hats_npix_suffix": ".parquet",
+        "hats_npix_suffix": npix_suffix,
         "moc_sky_fraction": f"{float(sum(1 / (12 * 4.0**o) for o in shards.order)):.6f}",
         "hats_version": "v1.0",
         "hats_builder": "qzo",

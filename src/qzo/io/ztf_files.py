@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from qzo.errors import InputDataError
 from qzo.io import StrPath
+from qzo.io.hats_input import HEALPIX_29
 from qzo.io.ztf_format import (
     ALL_COLUMNS,
     FILTER_IDS,
@@ -45,7 +46,9 @@ def _open(path: Path) -> pq.ParquetFile:
         raise InputDataError(path, f"not a readable Parquet file ({exc})") from None
 
 
-def _check_type(path: Path, name: str, typ: pa.DataType) -> None:
+def check_column_type(path: StrPath, name: str, typ: pa.DataType) -> None:
+    """A light-curve column's Arrow type is usable (per-epoch columns as lists), else an error
+    naming ``path`` and the column."""
     if name in SCALAR_COLUMNS:
         ok = pa.types.is_floating(typ) if name in _FLOAT_SCALARS else pa.types.is_integer(typ)
         want = "float32 or float64" if name in _FLOAT_SCALARS else "an integer type"
@@ -70,7 +73,7 @@ def read_schema(path: StrPath) -> pa.Schema:
         idx = schema.get_field_index(name)
         if idx < 0:
             raise InputDataError(path, "required column is missing", column=name)
-        _check_type(path, name, schema.field(idx).type)
+        check_column_type(path, name, schema.field(idx).type)
     return schema
 
 
@@ -97,10 +100,16 @@ def read_lightcurve_file(path: StrPath, columns: Iterable[str] | None = None) ->
         table = pq.read_table(path, columns=cols)
     except (pa.ArrowException, OSError) as exc:
         raise InputDataError(path, f"could not read the data ({exc})") from None
-    table = table.combine_chunks()
+    return canonical_table(path, table)
 
+
+def canonical_table(path: StrPath, table: pa.Table) -> pa.Table:
+    """``table``'s light-curve columns validated and cast to the canonical types (no nulls;
+    unique objectids; finite, in-range positions; list lengths equal to ``nepochs``). Errors
+    name ``path`` and the column."""
+    table = table.combine_chunks()
     out = {}
-    for name in cols:
+    for name in table.column_names:
         col = table.column(name)
         if col.null_count:
             raise InputDataError(
@@ -108,15 +117,18 @@ def read_lightcurve_file(path: StrPath, columns: Iterable[str] | None = None) ->
                 f"{col.null_count} null values (objectid {_first_bad(table, _null_mask(col))})",
                 column=name,
             )
-        target = SCALAR_COLUMNS.get(name) or pa.list_(LIST_COLUMNS[name])
-        if name in _FLOAT_SCALARS:
+        if name == HEALPIX_29:
+            target = pa.int64()
+        elif name in _FLOAT_SCALARS:
             target = pa.float64()
+        else:
+            target = SCALAR_COLUMNS.get(name) or pa.list_(LIST_COLUMNS[name])
         try:
             out[name] = col.cast(target)
         except pa.ArrowInvalid as exc:
             raise InputDataError(path, f"values do not fit {target} ({exc})", column=name) from None
     table = pa.table(out)
-    _validate_rows(path, table)
+    _validate_rows(Path(path), table)
     return table
 
 

@@ -208,7 +208,7 @@ def objects_table(result: Preprocessed) -> pa.Table:
 
 #: The per-shard accounting's totals and groups of counts by reason.
 _ACCOUNTING_TOTALS = ("objects_in", "epochs_in", "objects_out", "nights_out", "duplicates_flagged")
-_ACCOUNTING_GROUPS = ("epochs_dropped", "objects_dropped", "crossmatch")
+_ACCOUNTING_GROUPS = ("input", "epochs_dropped", "objects_dropped", "crossmatch")
 
 
 def sum_accounting(accounts: Iterable[dict]) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from qzo.config.settings import PartitionSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic, write_parquet_atomic
 from qzo.io.inputs import SIMULATION_LAYOUT
@@ -28,6 +30,7 @@ from qzo.simulate.sky import galactic_latitude, offset_positions, sample_sources
 from qzo.simulate.surveys import simulate_surveys
 from qzo.simulate.variability import VariabilityModel, assign_variability
 from qzo.simulate.ztf import observe_file, write_dr_file
+from qzo.sky.hats_convert import files_to_hats
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +143,25 @@ def _simulate_unit(args: tuple) -> list[tuple[str, pd.DataFrame]]:
 
 
 def simulate_sky(
-    cfg: dict, paths: SimulatedSkyPaths, workers: int = 1, progress: bool = True
+    cfg: dict,
+    paths: SimulatedSkyPaths,
+    workers: int = 1,
+    progress: bool = True,
+    partition: PartitionSettings | None = None,
 ) -> dict:
     """Write the simulated sky to ``paths``; return the manifest (also written there), whose
-    file names are relative to the manifest's directory."""
+    file names are relative to the manifest's directory. With ``cfg["format"] == "hats"`` the
+    light curves become a HATS collection in ``paths.ztf`` instead (partitioned by
+    ``partition``), the same sky as the per-field files of the same config."""
+    if cfg["format"] == "hats" and partition is None:
+        raise ValueError("simulation.format 'hats' needs the partition settings")
     root = np.random.SeedSequence(cfg["seed"])
     src_rng, pos_rng, survey_rng = (np.random.default_rng(s) for s in root.spawn(3))
     src = assign_variability(sample_sources(cfg, src_rng), src_rng)
     src = _ztf_positions(src, cfg, pos_rng)
 
+    ztf_dir = paths.ztf if cfg["format"] == "files" else paths.ztf.with_name(".ztf_files.partial")
+    shutil.rmtree(ztf_dir, ignore_errors=True)
     groups = src.groupby(["field_pix", "rcid"], sort=True).indices
     jobs = [
         (
@@ -156,7 +169,7 @@ def simulate_sky(
             int(fp),
             int(rc),
             cfg,
-            str(paths.ztf),
+            str(ztf_dir),
         )
         for (fp, rc), idx in groups.items()
     ]
@@ -171,6 +184,13 @@ def simulate_sky(
     else:
         results = [_simulate_unit(j) for j in tqdm(jobs, disable=not progress, desc="simulate")]
     files = sorted(p for unit in results for p, _ in unit)
+    hats = None
+    if cfg["format"] == "hats":
+        assert partition is not None
+        shutil.rmtree(paths.ztf, ignore_errors=True)
+        hats = files_to_hats(files, paths.ztf, partition, cfg["hats_margin_arcsec"], workers)
+        shutil.rmtree(ztf_dir)
+        files = []
     objects = pd.concat([ids for unit in results for _, ids in unit], ignore_index=True)
     objects = objects.sort_values("objectid", kind="stable").reset_index(drop=True)
 
@@ -198,7 +218,9 @@ def simulate_sky(
         "n_sources": len(src),
         "n_objectids": len(objects),
         "n_epochs": int(objects["nepochs"].sum()),
+        "format": cfg["format"],
         "ztf_files": [os.path.relpath(p, manifest_dir) for p in files],
+        "hats": hats,
         "catalog_rows": {name: len(t) for name, (t, _, _) in catalogs.items()},
         "layout": {
             name: os.path.relpath(path, manifest_dir)

@@ -229,11 +229,14 @@ def reduce_shard(
             table, sort_keys=[(HEALPIX_29, "ascending"), (id_column, "ascending")]
         )
         table = table.take(order)
-        write_parquet_atomic(
-            table, path, use_dictionary=_DICTIONARY_COLUMNS & set(table.column_names)
-        )
+        write_shard_file(table, path)
         result[f"{kind}_rows"] = table.num_rows
     return result
+
+
+def write_shard_file(table: pa.Table, path: StrPath) -> None:
+    """A shard (or margin) file, sorted by the caller, as every shard file is written."""
+    write_parquet_atomic(table, path, use_dictionary=_DICTIONARY_COLUMNS & set(table.column_names))
 
 
 def reduce_planned_shard(

@@ -17,6 +17,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.io.catalog_files import catalog_column_kinds
 from qzo.io.hats_metadata import write_hats_metadata
+from qzo.sky.hats_shards import checked_hats_plan
 from qzo.sky.partition import (
     BATCH_COUNTS,
     load_plan,
@@ -32,9 +33,30 @@ log = logging.getLogger(__name__)
 ZTF_CATALOG = "ztf_lc"
 
 
-def partition_plan(*, inventory: StrPath, settings: dict, plan: StrPath, workers: int = 1) -> dict:
-    """Shards balanced by row count and the batches of input files, from the validated
-    inventory (config section ``partition`` as ``settings``); written to ``plan``."""
+def partition_plan(
+    *,
+    settings: dict,
+    plan: StrPath,
+    inventory: StrPath | None = None,
+    hats_catalog: str | None = None,
+    catalog_metadata: Sequence[StrPath] = (),
+    workers: int = 1,
+) -> dict:
+    """The shard plan (config section ``partition`` as ``settings``), written to ``plan``:
+    from the validated ``inventory`` of per-field files (shards balanced by row count, files in
+    batches), or from the metadata of the HATS catalog ``hats_catalog`` (its partitions, large
+    ones cut; ``catalog_metadata`` are the metadata files it reads)."""
+    if hats_catalog is not None:
+        result = checked_hats_plan(hats_catalog, settings)
+    elif inventory is not None:
+        result = _files_plan(inventory, settings, workers)
+    else:
+        raise TypeError("partition_plan needs an inventory or a HATS catalog")
+    write_json_atomic(result, plan)
+    return result
+
+
+def _files_plan(inventory: StrPath, settings: dict, workers: int) -> dict:
     table = pd.read_parquet(inventory)
     files = table.loc[table["n_objects"] > 0, "path"].tolist()
     if not files:
@@ -55,7 +77,6 @@ def partition_plan(*, inventory: StrPath, settings: dict, plan: StrPath, workers
         sorted(set(shards.order.tolist())),
         len(result["batches"]),
     )
-    write_json_atomic(result, plan)
     return result
 
 

@@ -19,6 +19,7 @@ from qzo.lightcurves.crossmatch import ZTF_COLUMNS, shard_features
 from qzo.lightcurves.dedup import flag_duplicates
 from qzo.lightcurves.features import light_curve_features
 from qzo.lightcurves.preprocess import check_accounting, objects_table, preprocess, sum_accounting
+from qzo.sky.hats_shards import read_hats_shard
 from qzo.sky.healpix import HEALPIX_29
 from qzo.sky.partition import load_plan, reduce_planned_shard
 
@@ -29,7 +30,7 @@ def shard(
     *,
     shard: str,
     plan: StrPath,
-    batches: Sequence[StrPath],
+    band: str,
     catalog_shards: Mapping[str, Sequence[StrPath]],
     catalog_specs: Mapping[str, Mapping],
     preprocessing: dict,
@@ -42,17 +43,27 @@ def shard(
     dedup: StrPath,
     features: StrPath,
     accounting: StrPath,
+    batches: Sequence[StrPath] = (),
+    partitions: Sequence[StrPath] = (),
 ) -> dict:
     """Everything one shard needs, in one job: reduce → preprocess → dedup → crossmatch →
     shallow light-curve features.
 
-    Reads the plan, the shard's pieces in ``batches`` and, for each external catalog, its shard
-    and margin files (``catalog_shards``; ``catalog_specs`` are the catalogs' config). Writes the
+    Reads the plan, the shard's pieces in ``batches`` (per-field input) or its ``partitions``
+    (a HATS input: the catalog's partition and margin-cache partition, named by the plan; rows
+    of another ``band`` than the configured one are counted and left out) and, for each
+    external catalog, its shard and margin files (``catalog_shards``; ``catalog_specs`` are
+    the catalogs' config). Writes the
     shard's light curves and margin (HATS), its preprocessed objects (and the margin's, for
     dedup across the border), duplicate flags, feature table (with the shallow light-curve
     features), and last its ``accounting``.
     """
-    counts = reduce_planned_shard(load_plan(plan), shard, batches, lightcurves, lightcurves_margin)
+    content = load_plan(plan)
+    if content.get("input") == "hats":
+        counts = read_hats_shard(content, shard, band, lightcurves, lightcurves_margin)
+    else:
+        counts = reduce_planned_shard(content, shard, batches, lightcurves, lightcurves_margin)
+        counts.update(rows_read=counts["main_rows"], rows_other_band=0)
 
     settings = PreprocessSettings.from_config(preprocessing)
     result = preprocess(read_shard_lightcurves(lightcurves), settings)
@@ -70,6 +81,9 @@ def shard(
     write_parquet_atomic(flags, dedup)
 
     acc = result.accounting
+    acc["input"] = {k: counts[k] for k in ("rows_read", "rows_other_band")}
+    if acc["objects_in"] != counts["rows_read"] - counts["rows_other_band"]:
+        raise AssertionError(f"shard {shard}: {acc['objects_in']} objects in, read {counts}")
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
     feature_table, acc["crossmatch"] = _features(
         result.objects, flags, catalog_shards, catalog_specs, crossmatch
@@ -119,10 +133,15 @@ def _features(
 
 
 def preprocess_summary(
-    *, inventory: StrPath, accounting: Sequence[StrPath], summary: StrPath
+    *,
+    accounting: Sequence[StrPath],
+    summary: StrPath,
+    inventory: StrPath | None = None,
+    plan: StrPath | None = None,
 ) -> dict:
-    """The sum of every shard's accounting; every input object and epoch must be accounted
-    for, and every kept object must have a feature row."""
+    """The sum of every shard's accounting; every input object and epoch (the ``inventory``'s)
+    must be accounted for, or with a HATS input every row of the catalog (the ``plan``'s, from
+    its metadata), and every kept object must have a feature row."""
     accounts = []
     for path in accounting:
         acc = json.loads(Path(path).read_text())
@@ -130,13 +149,22 @@ def preprocess_summary(
             raise AssertionError(f"{path}: the feature table does not hold every object")
         accounts.append(acc)
     total = sum_accounting(accounts)
-    table = pd.read_parquet(inventory)
-    expected = int(table["n_objects"].sum()), int(table["n_epochs"].sum())
-    if (total["objects_in"], total["epochs_in"]) != expected:
-        raise AssertionError(
-            f"shards hold {total['objects_in']} objects / {total['epochs_in']} "
-            f"epochs, the inputs {expected[0]} / {expected[1]}"
-        )
+    if inventory is not None:
+        table = pd.read_parquet(inventory)
+        expected = int(table["n_objects"].sum()), int(table["n_epochs"].sum())
+        if (total["objects_in"], total["epochs_in"]) != expected:
+            raise AssertionError(
+                f"shards hold {total['objects_in']} objects / {total['epochs_in']} "
+                f"epochs, the inputs {expected[0]} / {expected[1]}"
+            )
+    elif plan is not None:
+        rows = load_plan(plan)["n_rows"]
+        if rows is not None and total["input"]["rows_read"] != rows:
+            raise AssertionError(
+                f"shards read {total['input']['rows_read']} rows, the HATS catalog holds {rows}"
+            )
+    else:
+        raise TypeError("preprocess_summary needs the inventory or the plan")
     total["n_shards"] = len(accounting)
     write_json_atomic(total, summary)
     return total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qzo.config.settings import PartitionSettings
 from qzo.io import StrPath
 from qzo.simulate import SimulatedSkyPaths, simulate_sky
 
@@ -19,9 +20,12 @@ def simulate(
     sdss: StrPath,
     truth_sources: StrPath,
     truth_objects: StrPath,
+    partition: dict,
     workers: int = 1,
 ) -> dict:
-    """ZTF DR light-curve files under ``ztf``, the AllWISE, PS1, Gaia and SDSS specObj tables,
+    """ZTF DR light-curve files under ``ztf`` (or, with ``simulation.format: hats``, a HATS
+    collection there, partitioned as config section ``partition`` would shard the files), the
+    AllWISE, PS1, Gaia and SDSS specObj tables,
     the truth (sources, objects) and the manifest, from the config section ``simulation``."""
     paths = SimulatedSkyPaths(
         manifest=Path(manifest),
@@ -33,4 +37,10 @@ def simulate(
         truth_sources=Path(truth_sources),
         truth_objects=Path(truth_objects),
     )
-    return simulate_sky(simulation, paths, workers=workers, progress=False)
+    return simulate_sky(
+        simulation,
+        paths,
+        workers=workers,
+        progress=False,
+        partition=PartitionSettings.from_config(partition),
+    )

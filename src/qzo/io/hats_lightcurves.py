@@ -1,0 +1,272 @@
+"""ZTF light curves as IRSA's HATS catalogs hold them: one row per objectid (every filter in one
+catalog), its epochs in one nested column ``lightcurve``.
+
+Read: one partition (a Parquet file, or a directory of part files), only the columns the
+pipeline needs (nested sub-columns included), the configured band only, optionally one
+``_healpix_29`` range; validated like the per-field files (missing column, wrong type, nested
+lengths that disagree, NaN positions, repeated objectid, unreadable file → one error naming the
+file and column) and returned in the canonical flat layout of :mod:`qzo.io.ztf_files`.
+
+Write: light curves in IRSA's column names and types as a HATS catalog with a margin cache in a
+collection — the simulator's ``format: hats`` and the test fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from qzo.errors import InputDataError
+from qzo.io import StrPath
+from qzo.io.atomic import atomic_path
+from qzo.io.hats_input import COLLECTION_PROPERTIES, HEALPIX_29
+from qzo.io.hats_metadata import PART_FILE, write_hats_metadata
+from qzo.io.ztf_files import canonical_table, check_column_type
+from qzo.io.ztf_format import ALL_COLUMNS, FILTER_IDS, LIST_COLUMNS, SCALAR_COLUMNS
+from qzo.sky.healpix import ShardSet, healpix_29
+
+#: The nested column and IRSA's types (DR23/DR24 ``ztf_dr2x_lc-hats``; each ``Npix=n/`` a
+#: directory holding ``part0.snappy.parquet``).
+NESTED = "lightcurve"
+IRSA_SCALARS: dict[str, pa.DataType] = {
+    "objectid": pa.int64(),
+    "objra": pa.float32(),
+    "objdec": pa.float32(),
+    "filterid": pa.int8(),
+    "fieldid": pa.int16(),
+    "rcid": pa.int8(),
+    "nepochs": pa.int64(),
+}
+IRSA_NESTED: dict[str, pa.DataType] = {
+    "hmjd": pa.float64(),
+    "mag": pa.float32(),
+    "magerr": pa.float32(),
+    "clrcoeff": pa.float32(),
+    "catflags": pa.int32(),
+}
+
+
+# --- read ------------------------------------------------------------------------------------
+
+
+def partition_files(path: StrPath) -> list[Path]:
+    """A partition's Parquet files: the file itself, or a ``Npix=n/`` directory's part files."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix == ".parquet")
+        if not files:
+            raise InputDataError(path, "partition directory holds no Parquet file")
+        return files
+    if not path.exists():
+        raise InputDataError(path, "partition file does not exist")
+    return [path]
+
+
+def _nested_layout(path: Path, schema: pa.Schema) -> tuple[str, dict[str, pa.DataType]]:
+    """``"struct"`` (nested-pandas: struct of lists) or ``"list"`` (list of structs), and the
+    sub-columns' element types; missing sub-columns and wrong types are errors."""
+    idx = schema.get_field_index(NESTED)
+    if idx < 0:
+        raise InputDataError(path, "required nested column is missing", column=NESTED)
+    typ = schema.field(idx).type
+    if pa.types.is_struct(typ):
+        layout = "struct"
+        fields = {typ.field(i).name: typ.field(i).type for i in range(typ.num_fields)}
+    elif (pa.types.is_list(typ) or pa.types.is_large_list(typ)) and pa.types.is_struct(
+        typ.value_type
+    ):
+        layout = "list"
+        inner = typ.value_type
+        fields = {
+            inner.field(i).name: pa.list_(inner.field(i).type) for i in range(inner.num_fields)
+        }
+    else:
+        raise InputDataError(
+            path, f"has type {typ}, expected a nested (struct or list of struct) column", NESTED
+        )
+    for name in LIST_COLUMNS:
+        if name not in fields:
+            raise InputDataError(path, "required nested column is missing", f"{NESTED}.{name}")
+        check_column_type(path, name, fields[name])
+    return layout, fields
+
+
+def _check_scalars(path: Path, schema: pa.Schema) -> None:
+    for name in SCALAR_COLUMNS:
+        idx = schema.get_field_index(name)
+        if idx < 0:
+            raise InputDataError(path, "required column is missing", column=name)
+        check_column_type(path, name, schema.field(idx).type)
+
+
+def check_hats_schema(path: StrPath, schema: pa.Schema) -> None:
+    """A light-curve catalog's schema holds every column the pipeline reads, in usable types
+    (errors name ``path``, the file the schema came from, and the column)."""
+    _check_scalars(Path(path), schema)
+    _nested_layout(Path(path), schema)
+
+
+def _range_filter(hp29_range: Sequence[int] | None) -> list[tuple] | None:
+    if hp29_range is None:
+        return None
+    return [(HEALPIX_29, ">=", int(hp29_range[0])), (HEALPIX_29, "<", int(hp29_range[1]))]
+
+
+def _read(path: Path, columns: list[str], filters: list[tuple] | None) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=columns, filters=filters)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputDataError(path, f"could not read the data ({exc})") from None
+
+
+def _flatten_nested(path: Path, table: pa.Table, layout: str) -> pa.Table:
+    """The nested sub-columns as top-level list columns (the per-field files' layout)."""
+    if layout == "struct":
+        return table  # read as top-level list columns already
+    nested = table.column(NESTED).combine_chunks()
+    if nested.null_count:
+        raise InputDataError(path, f"{nested.null_count} null light curves", column=NESTED)
+    offsets, values = nested.offsets, nested.flatten()
+    table = table.drop_columns([NESTED])
+    for name in LIST_COLUMNS:
+        sub = pc.struct_field(values, name)
+        table = table.append_column(name, pa.ListArray.from_arrays(offsets, sub))
+    return table
+
+
+def read_hats_lightcurves(
+    path: StrPath, band: str, hp29_range: Sequence[int] | None = None
+) -> tuple[pa.Table, dict[str, int]]:
+    """One partition's light curves of ``band`` (within ``hp29_range``, half-open, if given),
+    validated, in the canonical flat layout plus ``_healpix_29``; sorted by ``_healpix_29`` then
+    objectid. Also returns the rows read and how many were of another band."""
+    tables, rows, other = [], 0, 0
+    band_id = FILTER_IDS[band]
+    for file in partition_files(path):
+        try:
+            schema = pq.read_schema(file)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputDataError(file, f"not a readable Parquet file ({exc})") from None
+        _check_scalars(file, schema)
+        layout, _ = _nested_layout(file, schema)
+        has_hp29 = schema.get_field_index(HEALPIX_29) >= 0
+        if hp29_range is not None and not has_hp29:
+            raise InputDataError(file, "needed to cut a large partition", column=HEALPIX_29)
+        filters = _range_filter(hp29_range)
+        n, n_other = _band_counts(file, band_id, filters)
+        rows += n
+        other += n_other
+        nested = [f"{NESTED}.{n}" for n in LIST_COLUMNS] if layout == "struct" else [NESTED]
+        scalars = list(SCALAR_COLUMNS) + ([HEALPIX_29] if has_hp29 else [])
+        band_filter = [("filterid", "=", band_id)]
+        table = _read(file, scalars + nested, (filters or []) + band_filter)
+        table = _flatten_nested(file, table, layout)
+        # The per-field reader's column order, so shard files are alike byte for byte.
+        order = list(dict.fromkeys(["objectid", "nepochs", *ALL_COLUMNS]))
+        table = canonical_table(file, table.select(order + scalars[len(SCALAR_COLUMNS) :]))
+        tables.append((file, table))
+    table = _combine(path, tables)
+    return table, {"rows_read": rows, "rows_other_band": other}
+
+
+def _band_counts(file: Path, band_id: int, filters: list[tuple] | None) -> tuple[int, int]:
+    """Rows of a part file (within ``filters``) and how many are of another band."""
+    bands = _read(file, ["filterid"], filters).column("filterid")
+    return len(bands), len(bands) - int(pc.sum(pc.equal(bands, band_id)).as_py() or 0)
+
+
+def count_rows(path: StrPath, band: str, hp29_range: Sequence[int]) -> dict[str, int]:
+    """:func:`read_hats_lightcurves`' counts for ``hp29_range`` of a partition, from its
+    ``filterid`` and ``_healpix_29`` columns alone."""
+    counts = [
+        _band_counts(file, FILTER_IDS[band], _range_filter(hp29_range))
+        for file in partition_files(path)
+    ]
+    return {"rows_read": sum(c[0] for c in counts), "rows_other_band": sum(c[1] for c in counts)}
+
+
+def _combine(path: StrPath, tables: list[tuple[Path, pa.Table]]) -> pa.Table:
+    """The part files' tables as one, with ``_healpix_29`` (computed where a file lacks it),
+    no objectid in two part files, sorted like the shards the pipeline writes."""
+    done = []
+    for _, table in tables:
+        if HEALPIX_29 not in table.column_names:
+            hp29 = healpix_29(table.column("objra").to_numpy(), table.column("objdec").to_numpy())
+            table = table.append_column(HEALPIX_29, pa.array(hp29))
+        done.append(table)
+    table = pa.concat_tables(done) if len(done) > 1 else done[0]
+    if len(done) > 1:
+        ids = table.column("objectid").to_numpy()
+        if len(np.unique(ids)) != len(ids):
+            raise InputDataError(path, "an objectid is in two part files", column="objectid")
+    order = pc.sort_indices(table, sort_keys=[(HEALPIX_29, "ascending"), ("objectid", "ascending")])
+    return table.take(order)
+
+
+# --- write -----------------------------------------------------------------------------------
+
+
+def to_irsa_table(table: pa.Table) -> pa.Table:
+    """Canonical flat light curves (+ ``_healpix_29``) in IRSA's HATS columns and types, the
+    epochs in one nested column (struct of lists, as nested-pandas writes it)."""
+    columns = {name: table.column(name).cast(t) for name, t in IRSA_SCALARS.items()}
+    columns[HEALPIX_29] = table.column(HEALPIX_29).cast(pa.int64())
+    nested = {name: table.column(name).cast(pa.list_(t)) for name, t in IRSA_NESTED.items()}
+    columns[NESTED] = pa.StructArray.from_arrays(
+        [nested[n].combine_chunks() for n in IRSA_NESTED], names=list(IRSA_NESTED)
+    )
+    return pa.table(columns)
+
+
+def write_hats_collection(
+    table: pa.Table,
+    directory: StrPath,
+    shards: ShardSet,
+    margin_rows: tuple[np.ndarray, np.ndarray],
+    margin_arcsec: float,
+    name: str = "ztf_lc",
+) -> dict[str, int]:
+    """Write ``table`` (canonical light curves with ``_healpix_29``) as a HATS collection under
+    ``directory``: the catalog ``<name>/`` on ``shards`` (a ShardSet), its margin cache
+    ``<name>_<margin>arcs/`` (``margin_rows``: (row index, shard index) pairs, from
+    :func:`qzo.sky.healpix.margin_targets`) and ``collection.properties`` last."""
+    root = Path(directory)
+    irsa = to_irsa_table(table)
+    hp29 = table.column(HEALPIX_29).to_numpy()
+    own = shards.lookup(hp29)
+    if (own < 0).any():
+        raise ValueError(f"{int((own < 0).sum())} rows fall outside every shard")
+    margin_name = f"{name}_{margin_arcsec:g}arcs"
+    ids = table.column("objectid").to_numpy()
+    rows_of = {name: (np.arange(len(own)), own), margin_name: margin_rows}
+    for catalog, (rows, shard_idx) in rows_of.items():
+        for i, relpath in enumerate(shards.names):
+            take = rows[shard_idx == i]
+            take = take[np.lexsort((ids[take], hp29[take]))]
+            path = root / catalog / "dataset" / relpath / PART_FILE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                pq.write_table(irsa.take(pa.array(take)), tmp, compression="snappy")
+    n = write_hats_metadata(root / name, shards, name, "objra", "objdec", npix_suffix="/")
+    m = write_hats_metadata(
+        root / margin_name,
+        shards,
+        margin_name,
+        "objra",
+        "objdec",
+        margin_of=name,
+        margin_arcsec=margin_arcsec,
+        npix_suffix="/",
+    )
+    text = (
+        f"obs_collection={name}\nhats_primary_table_url={name}\n"
+        f"all_margins={margin_name}\ndefault_margin={margin_name}\n"
+    )
+    with atomic_path(root / COLLECTION_PROPERTIES) as tmp:
+        tmp.write_text(text)
+    return {"rows": n, "margin_rows": m}

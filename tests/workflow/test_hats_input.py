@@ -1,0 +1,95 @@
+"""IRSA's HATS light-curve catalogs as the workflow's input: the simulated sky written as a
+HATS collection gives the same catalogs as the same sky in per-field files, and a real HATS
+catalog is planned while the workflow is parsed (no checkpoint)."""
+
+import json
+import shutil
+
+import lsdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import DATA, TINY, catalog_files, real_data_config, write_config
+from conftest import run_workflow as snakemake
+
+pytestmark = pytest.mark.workflow
+
+FIXTURE = DATA / "ztf_dr5_field202_rc61_hats"
+SHARD_OUTPUTS = (
+    "hats/ztf_lc/dataset",
+    "hats/ztf_lc_margin/dataset",
+    "preprocess/dataset",
+    "preprocess/margin",
+    "dedup/dataset",
+    "features/dataset",
+)
+
+
+def _files(root):
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    return {str(p.relative_to(root)): p.read_bytes() for p in files}
+
+
+def test_the_same_sky_as_hats_gives_byte_identical_catalogs(tiny_run, tmp_path):
+    config = yaml.safe_load(TINY.read_text())
+    config["simulation"]["format"] = "hats"
+    config["inputs"]["ztf_lightcurves"] = "results/simulated/ztf"
+    work = tmp_path / "hats"
+    proc = snakemake(work, configfile=write_config(tmp_path / "hats.yaml", config))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    assert "rule ztf_inventory" not in out and "rule partition_split" not in out
+    collection = work / "results/simulated/ztf"
+    assert (collection / "collection.properties").exists()
+    assert (
+        len(lsdb.open_catalog(collection).compute())
+        == json.loads((tiny_run / "results/inputs/ztf_inventory.json").read_text())["n_objects"]
+    )
+    plan = json.loads((work / "results/partition/plan.json").read_text())
+    files_plan = json.loads((tiny_run / "results/partition/plan.json").read_text())
+    assert plan["input"] == "hats" and plan["shards"] == files_plan["shards"]
+    for folder in SHARD_OUTPUTS:
+        got, expected = _files(work / "results" / folder), _files(tiny_run / "results" / folder)
+        assert got.keys() == expected.keys() and got == expected, folder
+    assert catalog_files(work) == catalog_files(tiny_run)
+    for name in ("QZO.csv", "ZTF_all_QSO.csv"):
+        assert (work / "results/catalog" / name).read_bytes() == (
+            tiny_run / "results/catalog" / name
+        ).read_bytes()
+
+
+def test_a_real_hats_catalog_is_planned_while_parsing(tmp_path):
+    cfg = real_data_config(tmp_path, str(FIXTURE), partition={"max_rows_per_shard": 100})
+    targets = ("results/preprocess/summary.json", "results/hats/ztf_lc/properties")
+    dry = snakemake(tmp_path, "-n", *targets, configfile=cfg)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    out = dry.stdout + dry.stderr
+    # Every shard job is in the dry run: nothing waits on a checkpoint.
+    partitions = len((FIXTURE / "ztf_lc/partition_info.csv").read_text().splitlines()) - 1
+    shard_jobs = [line.split() for line in out.splitlines() if line.strip().startswith("shard ")]
+    assert shard_jobs and int(shard_jobs[0][1]) > partitions  # large partitions were cut
+    assert "ztf_inventory" not in out and "partition_split" not in out
+
+    proc = snakemake(tmp_path, *targets, configfile=cfg)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    acc = json.loads((tmp_path / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == acc["input"]["rows_read"] == 655
+    assert acc["input"]["rows_other_band"] == 0
+    assert acc["objects_out"] + sum(acc["objects_dropped"].values()) == 655
+    assert acc["n_shards"] == int(shard_jobs[0][1])
+    epochs = sum(
+        pq.read_table(p, columns=["nepochs"]).column(0).to_numpy().sum()
+        for p in (FIXTURE / "ztf_lc/dataset").rglob("*.parquet")
+    )
+    assert acc["epochs_in"] == epochs
+
+
+def test_a_corrupt_partition_fails_its_shard_naming_file_and_rule(tmp_path):
+    catalog = tmp_path / "hats"
+    shutil.copytree(FIXTURE, catalog)
+    bad = next((catalog / "ztf_lc/dataset").rglob("part0.snappy.parquet"))
+    bad.write_bytes(bad.read_bytes()[:3000])
+    cfg = real_data_config(tmp_path, str(catalog))
+    proc = snakemake(tmp_path, "--keep-going", "results/preprocess/summary.json", configfile=cfg)
+    assert proc.returncode != 0
+    assert f"rule shard: file {bad}: not a readable Parquet file" in proc.stdout + proc.stderr
