@@ -12,6 +12,8 @@ BENCHMARKS = [
     "dedup",
     "partition",
     "dag",
+    "dag_hats",
+    "hats_read",
     "astromer_cpu",
     "astromer_gpu",
     "astromer_train",

@@ -43,20 +43,36 @@ def bench_shards(n: int = N_SHARDS) -> ShardSet:
     return ShardSet(orders[:n], pixels[:n])
 
 
+def write_config(work: Path, lightcurves: str, **extra) -> None:
+    """``work/config.yaml`` for real-data inputs ``lightcurves``, with one-row catalogs."""
+    cat = work / "cat.parquet"
+    pq.write_table(pa.table({"ra": [1.0], "dec": [1.0]}), cat)
+    spec = {"path": str(cat), "ra": "ra", "dec": "dec"}
+    config = {
+        "inputs": {"ztf_lightcurves": lightcurves},
+        "simulation": {"enabled": False},
+        "catalogs": {k: spec for k in ("allwise", "ps1", "gaia", "sdss")},
+        **extra,
+    }
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def job_counts(stdout: str) -> dict[str, int]:
+    """The job table of a ``snakemake -n --quiet rules`` run."""
+    jobs = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
 def make_workdir() -> Path:
     """A working directory whose partition plan (the checkpoint's output) lists the shards."""
     work = workdir("dag")
     lc = work / "lc.parquet"
     pq.write_table(pa.table({"objectid": pa.array([1], pa.int64())}), lc)
-    cat = work / "cat.parquet"
-    pq.write_table(pa.table({"ra": [1.0], "dec": [1.0]}), cat)
-    spec = {"path": str(cat), "ra": "ra", "dec": "dec"}
-    config = {
-        "inputs": {"ztf_lightcurves": str(lc)},
-        "simulation": {"enabled": False},
-        "catalogs": {k: spec for k in ("allwise", "ps1", "gaia", "sdss")},
-    }
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    write_config(work, str(lc))
     shards = bench_shards()
     npix = len(shards)
     per_batch = npix // N_BATCHES + 1
@@ -117,11 +133,7 @@ def main() -> dict:
     wall, proc = snakemake(work, "-n", "--quiet", "rules")
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    jobs = {}
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            jobs[parts[0]] = int(parts[1])
+    jobs = job_counts(proc.stdout)
     if jobs.get("shard") != N_SHARDS:
         raise AssertionError(f"dry run did not list every shard: {jobs}")
     parse, _ = snakemake(work, "--list-rules")

@@ -3,13 +3,14 @@ HATS collection gives the same catalogs as the same sky in per-field files, and 
 catalog is planned while the workflow is parsed (no checkpoint)."""
 
 import json
+import re
 import shutil
 
 import lsdb
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import DATA, TINY, catalog_files, real_data_config, write_config
+from conftest import DATA, REPO, TINY, catalog_files, real_data_config, write_config
 from conftest import run_workflow as snakemake
 
 pytestmark = pytest.mark.workflow
@@ -93,3 +94,17 @@ def test_a_corrupt_partition_fails_its_shard_naming_file_and_rule(tmp_path):
     proc = snakemake(tmp_path, "--keep-going", "results/preprocess/summary.json", configfile=cfg)
     assert proc.returncode != 0
     assert f"rule shard: file {bad}: not a readable Parquet file" in proc.stdout + proc.stderr
+
+
+def test_the_readme_hats_config_plans_the_fixture(tmp_path):
+    """The README's HATS config, with its path pointed at the DR5 fixture, dry-runs."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Running on IRSA's HATS catalogs", 1)[1].split("\n## ", 1)[0]
+    config = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S)[1])
+    assert config["simulation"]["enabled"] is False
+    config["inputs"]["ztf_lightcurves"] = str(FIXTURE)
+    base = yaml.safe_load(real_data_config(tmp_path, str(FIXTURE)).read_text())
+    cfg = write_config(tmp_path / "readme.yaml", {**base, **config})
+    proc = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=cfg)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^shard\s+3$", proc.stdout, re.M), proc.stdout

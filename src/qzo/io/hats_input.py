@@ -101,12 +101,23 @@ def _first(listing: str | None) -> str | None:
     return listing.replace(",", " ").split()[0]
 
 
-def partition_path(catalog: StrPath, order: int, npix: int) -> Path:
+def npix_suffix(catalog: StrPath) -> str | None:
+    """The catalog's ``hats_npix_suffix`` (``/``: each partition a directory; ``.parquet``: a
+    file), or None when its properties do not say."""
+    path = _catalog_properties(Path(catalog))
+    return None if path is None else read_properties(path).get("hats_npix_suffix")
+
+
+def partition_path(catalog: StrPath, order: int, npix: int, suffix: str | None = None) -> Path:
     """A partition of a HATS catalog: ``dataset/Norder=k/Dir=d/Npix=n.parquet``, or the
-    directory ``Npix=n/`` of part files where the catalog has that instead."""
+    directory ``Npix=n/`` of part files where the catalog has that instead (``suffix``, the
+    catalog's ``hats_npix_suffix``, says which; looked up on disk when None)."""
     base = Path(catalog) / "dataset" / f"Norder={order}" / f"Dir={npix // 10_000 * 10_000}"
-    as_file = base / f"Npix={npix}.parquet"
-    as_dir = base / f"Npix={npix}"
+    as_file, as_dir = base / f"Npix={npix}.parquet", base / f"Npix={npix}"
+    if suffix == "/":
+        return as_dir
+    if suffix is not None:
+        return base / f"Npix={npix}{suffix}"
     return as_dir if as_dir.is_dir() and not as_file.exists() else as_file
 
 
@@ -200,10 +211,12 @@ def hats_input_plan(spec: StrPath, settings: dict[str, Any]) -> dict[str, Any]:
             f"the row counts and partition_info.csv disagree on partitions such as {missing}",
         )
     entries: list[tuple] = []
+    suffix = npix_suffix(source.catalog)
     for order, npix in partitions:
         n = rows[(order, npix)] if rows is not None else None
         k = children_order(n, order, settings["max_rows_per_shard"], settings["highest_order"])
-        relpath = str(partition_path(source.catalog, order, npix).relative_to(source.catalog))
+        path = partition_path(source.catalog, order, npix, suffix)
+        relpath = str(path.relative_to(source.catalog))
         for child in range(npix << 2 * (k - order), (npix + 1) << 2 * (k - order)):
             cut = None if k == order else list(pixel_range(k, child))
             start = child << 2 * (MAX_ORDER - k)
@@ -236,7 +249,9 @@ def plan_input_files(plan: dict[str, Any], index: int) -> list[str]:
     order, npix = src["partition_pixel"]
     files = [str(Path(plan["catalog"]) / src["partition"])]
     if plan["margin_catalog"] is not None:
-        margin = partition_path(plan["margin_catalog"], order, npix)
+        margin = partition_path(
+            plan["margin_catalog"], order, npix, npix_suffix(plan["margin_catalog"])
+        )
         if margin.exists():
             files.append(str(margin))
     return files

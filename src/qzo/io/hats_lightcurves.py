@@ -157,14 +157,21 @@ def read_hats_lightcurves(
         has_hp29 = schema.get_field_index(HEALPIX_29) >= 0
         if hp29_range is not None and not has_hp29:
             raise InputDataError(file, "needed to cut a large partition", column=HEALPIX_29)
-        filters = _range_filter(hp29_range)
-        n, n_other = _band_counts(file, band_id, filters)
-        rows += n
-        other += n_other
         nested = [f"{NESTED}.{n}" for n in LIST_COLUMNS] if layout == "struct" else [NESTED]
         scalars = list(SCALAR_COLUMNS) + ([HEALPIX_29] if has_hp29 else [])
-        band_filter = [("filterid", "=", band_id)]
-        table = _read(file, scalars + nested, (filters or []) + band_filter)
+        # One read, filtered in memory: Parquet filters on unsorted columns decode every row
+        # anyway, and took longer.
+        table = _read(file, scalars + nested, None)
+        keep = np.ones(table.num_rows, dtype=bool)
+        if hp29_range is not None:
+            hp29 = table.column(HEALPIX_29).to_numpy()
+            keep &= (hp29 >= hp29_range[0]) & (hp29 < hp29_range[1])
+        in_range = int(keep.sum())
+        keep &= table.column("filterid").to_numpy() == band_id
+        rows += in_range
+        other += in_range - int(keep.sum())
+        if not keep.all():
+            table = table.filter(pa.array(keep))
         table = _flatten_nested(file, table, layout)
         # The per-field reader's column order, so shard files are alike byte for byte.
         order = list(dict.fromkeys(["objectid", "nepochs", *ALL_COLUMNS]))
@@ -204,6 +211,10 @@ def _combine(path: StrPath, tables: list[tuple[Path, pa.Table]]) -> pa.Table:
         ids = table.column("objectid").to_numpy()
         if len(np.unique(ids)) != len(ids):
             raise InputDataError(path, "an objectid is in two part files", column="objectid")
+    hp29, ids = table.column(HEALPIX_29).to_numpy(), table.column("objectid").to_numpy()
+    step, id_step = np.diff(hp29), np.diff(ids)
+    if np.all((step > 0) | ((step == 0) & (id_step > 0))):  # as HATS writers leave them
+        return table
     order = pc.sort_indices(table, sort_keys=[(HEALPIX_29, "ascending"), ("objectid", "ascending")])
     return table.take(order)
 
