@@ -143,7 +143,11 @@ def _read_plan(path, mtime):
 @lru_cache(maxsize=1)
 def _hats_plan():
     return _index_plan(
-        hats_input_plan(config["inputs"]["ztf_lightcurves"], config["partition"])
+        hats_input_plan(
+            config["inputs"]["ztf_lightcurves"],
+            config["partition"],
+            config["inputs"]["region"],
+        )
     )
 
 

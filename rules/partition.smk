@@ -15,6 +15,7 @@ checkpoint partition_plan:
     params:
         settings=config["partition"],
         hats_catalog=config["inputs"]["ztf_lightcurves"] if HATS_INPUT else None,
+        region=config["inputs"]["region"],
     script:
         "../workflow/scripts/partition_plan.py"
 

@@ -7,6 +7,7 @@ import re
 import shutil
 
 import lsdb
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -108,3 +109,27 @@ def test_the_readme_hats_config_plans_the_fixture(tmp_path):
     proc = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=cfg)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"^shard\s+3$", proc.stdout, re.M), proc.stdout
+
+
+def test_a_region_run_keeps_exactly_the_objects_inside(tmp_path, ztf_sample):
+    table = pq.read_table(ztf_sample, columns=["objectid", "objra", "objdec"])
+    ra, dec = (table.column(c).to_numpy().astype(float) for c in ("objra", "objdec"))
+    box = {"ra": [float(ra.min()), float(np.median(ra))], "dec": [-28.2, -27.7]}
+    config = yaml.safe_load(real_data_config(tmp_path, str(FIXTURE)).read_text())
+    config["inputs"]["region"] = {"box": box}
+    cfg = write_config(tmp_path / "region.yaml", config)
+    proc = snakemake(tmp_path, "results/preprocess/summary.json", configfile=cfg)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    inside = (ra >= box["ra"][0]) & (ra <= box["ra"][1]) & (dec >= -28.2) & (dec <= -27.7)
+    assert 0 < inside.sum() < len(ra)
+    kept = np.concatenate(
+        [
+            pq.read_table(p, columns=["objectid"]).column(0).to_numpy()
+            for p in (tmp_path / "results/hats/ztf_lc/dataset").rglob("*.parquet")
+        ]
+    )
+    expected = table.column("objectid").to_numpy()[inside]
+    assert np.array_equal(np.sort(kept), np.sort(expected))
+    acc = json.loads((tmp_path / "results/preprocess/summary.json").read_text())
+    assert acc["objects_in"] == inside.sum()
+    assert acc["input"]["rows_read"] - acc["input"]["rows_outside_region"] == inside.sum()

@@ -11,6 +11,7 @@ import yaml
 
 from qzo.errors import ConfigError
 from qzo.io import StrPath
+from qzo.io.hats_input import is_hats_input
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
@@ -83,6 +84,14 @@ def _check_consistency(config: dict) -> None:
                 f"({sim['output_dir']!r}) while simulation.enabled is true; "
                 "point it at the simulated files or set simulation.enabled: false"
             )
+    simulated_hats = sim["enabled"] and sim["format"] == "hats"
+    if config["inputs"]["region"] is not None and not (
+        simulated_hats or is_hats_input(config["inputs"]["ztf_lightcurves"])
+    ):
+        raise ConfigError(
+            "config key 'inputs.region': needs a HATS input (inputs.ztf_lightcurves naming a "
+            "HATS catalog or collection, or simulation.format: hats)"
+        )
     hats_dir = str(Path(sim["output_dir"]) / "ztf")
     if (
         sim["enabled"]

@@ -194,10 +194,13 @@ def pixel_range(order: int, npix: int) -> tuple[int, int]:
     return npix << shift, (npix + 1) << shift
 
 
-def hats_input_plan(spec: StrPath, settings: dict[str, Any]) -> dict[str, Any]:
+def hats_input_plan(
+    spec: StrPath, settings: dict[str, Any], region: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The partition plan of a HATS input (config section ``partition`` as ``settings``): the
     shards in ``_healpix_29`` order, each with the input partition it is read from and, for a
-    partition cut into children, its ``_healpix_29`` range."""
+    partition cut into children, its ``_healpix_29`` range. With a ``region``
+    (``inputs.region``), only the partitions that overlap it (this imports ``hats``)."""
     source = HatsInput.open(spec)
     partitions, rows = read_partition_info(source.catalog)
     if not partitions:
@@ -210,9 +213,17 @@ def hats_input_plan(spec: StrPath, settings: dict[str, Any]) -> dict[str, Any]:
             source.catalog / "dataset" / "_metadata",
             f"the row counts and partition_info.csv disagree on partitions such as {missing}",
         )
+    selected = partitions
+    if region is not None:
+        from qzo.sky.region import region_partitions  # hats: 3 s, only with a region
+
+        overlap = region_partitions(source.catalog, region)
+        selected = [p for p in partitions if p in overlap]
+        if not selected:
+            raise InputDataError(source.catalog, f"no partition overlaps inputs.region {region}")
     entries: list[tuple] = []
     suffix = npix_suffix(source.catalog)
-    for order, npix in partitions:
+    for order, npix in selected:
         n = rows[(order, npix)] if rows is not None else None
         k = children_order(n, order, settings["max_rows_per_shard"], settings["highest_order"])
         path = partition_path(source.catalog, order, npix, suffix)
@@ -227,7 +238,8 @@ def hats_input_plan(spec: StrPath, settings: dict[str, Any]) -> dict[str, Any]:
         "catalog": str(source.catalog),
         "margin_catalog": None if source.margin is None else str(source.margin),
         "margin_threshold_arcsec": source.margin_arcsec,
-        "n_rows": None if rows is None else sum(rows.values()),
+        "n_rows": None if rows is None else sum(rows[p] for p in selected),
+        "region": region,
         "settings": dict(settings),
         "shards": [
             f"Norder={k}/Dir={pix // 10_000 * 10_000}/Npix={pix}" for _, k, pix, *_ in entries

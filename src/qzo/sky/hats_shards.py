@@ -21,16 +21,17 @@ from qzo.io.hats_input import HEALPIX_29, hats_input_plan, partition_path, pixel
 from qzo.io.hats_lightcurves import check_hats_schema, count_rows, read_hats_lightcurves
 from qzo.sky.healpix import MAX_ORDER, ShardSet, margin_targets
 from qzo.sky.partition import shards_of_plan, write_shard_file
+from qzo.sky.region import in_region
 
 log = logging.getLogger(__name__)
 
 
-def checked_hats_plan(catalog: str, settings: dict) -> dict:
+def checked_hats_plan(catalog: str, settings: dict, region: dict | None = None) -> dict:
     """:func:`qzo.io.hats_input.hats_input_plan`, checked against what ``hats`` reads: the same
     partitions, and every light-curve column in the catalog's schema."""
     import hats
 
-    result = hats_input_plan(catalog, settings)
+    result = hats_input_plan(catalog, settings, region)
     opened = hats.read_hats(result["catalog"])
     if not isinstance(opened, hats.catalog.Catalog):
         raise InputDataError(result["catalog"], f"hats reads a {type(opened).__name__} here")
@@ -65,12 +66,13 @@ def _margin_of(
         return candidates
     hp29 = candidates.column(HEALPIX_29).to_numpy()
     rows, targets = margin_targets(hp29, shards.lookup(hp29), shards, margin_arcsec)
-    keep = np.unique(rows[targets == index])
-    order = pc.sort_indices(
-        candidates.take(pa.array(keep)),
-        sort_keys=[(HEALPIX_29, "ascending"), ("objectid", "ascending")],
-    )
-    return candidates.take(pa.array(keep)).take(order)
+    return _sorted(candidates.take(pa.array(np.unique(rows[targets == index]))))
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    """Rows in the order of every shard file: ``_healpix_29``, then objectid."""
+    keys = [(HEALPIX_29, "ascending"), ("objectid", "ascending")]
+    return table.take(pc.sort_indices(table, sort_keys=keys))
 
 
 def neighbour_partitions(plan: dict, index: int, margin_arcsec: float) -> list[tuple[int, int]]:
@@ -136,6 +138,19 @@ def read_hats_shard(
         candidates.append(table.filter(pa.array(~inside)))  # its siblings: margin candidates
         table = table.filter(pa.array(inside))
         counts = count_rows(partition, band, source["hp29_range"])
+    counts["rows_outside_region"] = 0
+    outside_region = table.schema.empty_table()
+    if plan.get("region") is not None:
+        inside = in_region(
+            table.column("objra").to_numpy(),
+            table.column("objdec").to_numpy(),
+            table.column(HEALPIX_29).to_numpy(),
+            plan["region"],
+        )
+        counts["rows_outside_region"] = int((~inside).sum())
+        # Kept in the margin: duplicate flags at the region's edge are a full-sky run's.
+        outside_region = table.filter(pa.array(~inside))
+        table = table.filter(pa.array(inside))
     threshold = plan["margin_threshold_arcsec"]
     if plan["margin_catalog"] is not None and threshold >= margin_arcsec:
         order, npix = source["partition_pixel"]
@@ -157,6 +172,8 @@ def read_hats_shard(
         index,
         margin_arcsec,
     )
+    if outside_region.num_rows:
+        margin = _sorted(pa.concat_tables([margin, outside_region]))
     write_shard_file(table, lightcurves)
     write_shard_file(margin, lightcurves_margin)
     log.info("shard %s: margin of %d rows from the %s", shard, margin.num_rows, margin_source)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from qzo.config.settings import PartitionSettings
-from qzo.errors import InputDataError
+from qzo.errors import ConfigError, InputDataError
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.io.catalog_files import catalog_column_kinds
@@ -40,14 +40,18 @@ def partition_plan(
     inventory: StrPath | None = None,
     hats_catalog: str | None = None,
     catalog_metadata: Sequence[StrPath] = (),
+    region: dict | None = None,
     workers: int = 1,
 ) -> dict:
     """The shard plan (config section ``partition`` as ``settings``), written to ``plan``:
     from the validated ``inventory`` of per-field files (shards balanced by row count, files in
     batches), or from the metadata of the HATS catalog ``hats_catalog`` (its partitions, large
-    ones cut; ``catalog_metadata`` are the metadata files it reads)."""
+    ones cut, only those overlapping ``region`` if given; ``catalog_metadata`` are the metadata
+    files it reads)."""
     if hats_catalog is not None:
-        result = checked_hats_plan(hats_catalog, settings)
+        result = checked_hats_plan(hats_catalog, settings, region)
+    elif region is not None:
+        raise ConfigError("config key 'inputs.region': needs a HATS input (inputs.ztf_lightcurves)")
     elif inventory is not None:
         result = _files_plan(inventory, settings, workers)
     else:

@@ -25,6 +25,10 @@ from qzo.sky.partition import load_plan, reduce_planned_shard
 
 log = logging.getLogger(__name__)
 
+#: What a shard job read, and the rows of it that are not its objects (other band, outside
+#: ``inputs.region``): the accounting's ``input`` group.
+INPUT_COUNTS = ("rows_read", "rows_other_band", "rows_outside_region")
+
 
 def shard(
     *,
@@ -63,7 +67,7 @@ def shard(
         counts = read_hats_shard(content, shard, band, lightcurves, lightcurves_margin)
     else:
         counts = reduce_planned_shard(content, shard, batches, lightcurves, lightcurves_margin)
-        counts.update(rows_read=counts["main_rows"], rows_other_band=0)
+        counts.update(rows_read=counts["main_rows"], rows_other_band=0, rows_outside_region=0)
 
     settings = PreprocessSettings.from_config(preprocessing)
     result = preprocess(read_shard_lightcurves(lightcurves), settings)
@@ -81,8 +85,8 @@ def shard(
     write_parquet_atomic(flags, dedup)
 
     acc = result.accounting
-    acc["input"] = {k: counts[k] for k in ("rows_read", "rows_other_band")}
-    if acc["objects_in"] != counts["rows_read"] - counts["rows_other_band"]:
+    acc["input"] = {k: counts[k] for k in INPUT_COUNTS}
+    if acc["objects_in"] != counts["rows_read"] - sum(counts[k] for k in INPUT_COUNTS[1:]):
         raise AssertionError(f"shard {shard}: {acc['objects_in']} objects in, read {counts}")
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
     feature_table, acc["crossmatch"] = _features(
