@@ -17,6 +17,7 @@ from snakemake.exceptions import WorkflowError
 from qzo.config import validate_config
 from qzo.io.hats_input import hats_input_plan, is_hats_input, plan_input_files
 from qzo.io.inputs import SIMULATION_LAYOUT, resolve_input_files
+from qzo.io.partitioned_catalogs import is_partitioned_catalog
 
 validate_config(config)
 
@@ -73,13 +74,32 @@ else:
     HATS_INPUT = is_hats_input(config["inputs"]["ztf_lightcurves"])
 PLANNED_WHILE_PARSING = HATS_INPUT and not config["simulation"]["enabled"]
 
+# External catalogs read where they lie (HATS, or HEALPix hive like IRSA's AllWISE) instead of
+# being re-partitioned onto the shards: real ones found on disk, simulated ones by their path.
+SIMULATED_HATS_CATALOGS = (
+    {"hats_catalogs": directory(sim_path("hats_catalogs"))}
+    if config["simulation"]["enabled"] and config["simulation"]["format"] == "hats"
+    else {}
+)
+
+
+def _read_in_place(name):
+    path = config["catalogs"][name]["path"]
+    if SIMULATED_HATS_CATALOGS:
+        return str(Path(path)) == str(Path(sim_path("hats_catalogs")) / name)
+    return is_partitioned_catalog(path)
+
+
+IN_PLACE_CATALOGS = [c for c in MATCHED_CATALOGS if _read_in_place(c)]
+REPARTITIONED = [c for c in CATALOGS if c not in IN_PLACE_CATALOGS]
+
 
 wildcard_constraints:
     shard=r"Norder=\d+/Dir=\d+/Npix=\d+",
     batch=r"\d+",
     group=r"\d+",
     fold=r"\d+",
-    catalog="|".join(CATALOGS),
+    catalog="|".join(REPARTITIONED),
 
 
 def memory_mb(base, input_factor=0):
@@ -220,14 +240,36 @@ def _plan_index(shard):
 
 
 def get_shard_catalog_shards(wildcards):
-    """Each matched catalog's files for this shard: its own rows and its margin's."""
+    """Each matched catalog's files for this shard (its own rows and its margin's), or, for a
+    catalog read in place, where it is."""
     return {
-        c: [
-            results(f"hats/catalogs/{c}/{part}/dataset/{wildcards.shard}.parquet")
-            for part in (c, f"{c}_margin")
-        ]
+        c: (
+            {"partitioned": config["catalogs"][c]["path"]}
+            if c in IN_PLACE_CATALOGS
+            else [
+                results(f"hats/catalogs/{c}/{part}/dataset/{wildcards.shard}.parquet")
+                for part in (c, f"{c}_margin")
+            ]
+        )
         for c in MATCHED_CATALOGS
     }
+
+
+def get_in_place_catalog_metadata(wildcards):
+    """What the catalogs read in place are described by: their partition lists (the
+    simulator's manifest while they are simulated)."""
+    if not IN_PLACE_CATALOGS:
+        return []
+    if SIMULATED_HATS_CATALOGS:
+        return [sim_path("manifest")]
+    files = []
+    for c in IN_PLACE_CATALOGS:
+        root = Path(config["catalogs"][c]["path"])
+        listing = [
+            p for p in (root / "partition_info.csv", root / "collection.properties")
+        ]
+        files += [str(p) for p in listing if p.exists()] or [str(root)]
+    return files
 
 
 def infer_groups():
@@ -332,5 +374,5 @@ def final_outputs():
         results("astromer/predictions/done.json"),
         results("catalog/summary.json"),
         results("evaluate/summary.json"),
-        *[PARTITIONED.format(catalog=c) for c in CATALOGS],
+        *[PARTITIONED.format(catalog=c) for c in REPARTITIONED],
     ]

@@ -82,7 +82,11 @@ rule catalogs_summary:
     """The cross-matched catalogs' row accounting in one file; shard jobs depend on it (one
     input per shard job, not one per catalog: cheaper to plan for tens of thousands)."""
     input:
-        partitioned=expand(PARTITIONED, catalog=MATCHED_CATALOGS),
+        partitioned=expand(
+            PARTITIONED, catalog=[c for c in MATCHED_CATALOGS if c in REPARTITIONED]
+        ),
+        # The catalogs read where they lie (HATS, HEALPix hive): their metadata.
+        in_place_metadata=get_in_place_catalog_metadata,
     output:
         summary=results("hats/catalogs/summary.json"),
     log:
@@ -92,6 +96,7 @@ rule catalogs_summary:
     conda:
         "../envs/cpu.yaml"
     params:
-        names=MATCHED_CATALOGS,
+        names=[c for c in MATCHED_CATALOGS if c in REPARTITIONED],
+        in_place={c: config["catalogs"][c]["path"] for c in IN_PLACE_CATALOGS},
     script:
         "../workflow/scripts/catalogs_summary.py"

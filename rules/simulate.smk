@@ -1,6 +1,7 @@
 rule simulate:
     """Simulated ZTF sky in the real formats, plus AllWISE/PS1/Gaia/SDSS and the truth."""
     output:
+        **SIMULATED_HATS_CATALOGS,
         manifest=sim_path("manifest"),
         ztf=directory(sim_path("ztf")),
         allwise=sim_path("allwise"),

@@ -33,14 +33,24 @@ def _files(root):
 
 
 def test_the_same_sky_as_hats_gives_byte_identical_catalogs(tiny_run, tmp_path):
+    """The light curves and the matched catalogs (AllWISE, PS1, Gaia) as HATS collections, read
+    where they lie; SDSS stays a table, re-partitioned."""
     config = yaml.safe_load(TINY.read_text())
     config["simulation"]["format"] = "hats"
     config["inputs"]["ztf_lightcurves"] = "results/simulated/ztf"
+    positions = {"allwise": ("ra", "dec"), "ps1": ("raMean", "decMean"), "gaia": ("ra", "dec")}
+    config["catalogs"] = {
+        name: {"path": f"results/simulated/hats_catalogs/{name}", "ra": ra, "dec": dec}
+        for name, (ra, dec) in positions.items()
+    }
     work = tmp_path / "hats"
     proc = snakemake(work, configfile=write_config(tmp_path / "hats.yaml", config))
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
     assert "rule ztf_inventory" not in out and "rule partition_split" not in out
+    assert out.count("rule partition_catalog:") == 1  # SDSS alone
+    summary = json.loads((work / "results/hats/catalogs/summary.json").read_text())
+    assert {summary[c]["format"] for c in positions} == {"hats"}
     collection = work / "results/simulated/ztf"
     assert (collection / "collection.properties").exists()
     assert (

@@ -7,8 +7,8 @@ pipeline needs (nested sub-columns included), the configured band only, optional
 lengths that disagree, NaN positions, repeated objectid, unreadable file → one error naming the
 file and column) and returned in the canonical flat layout of :mod:`qzo.io.ztf_files`.
 
-Write: light curves in IRSA's column names and types as a HATS catalog with a margin cache in a
-collection — the simulator's ``format: hats`` and the test fixtures.
+Write: :func:`to_irsa_table` gives light curves IRSA's column names and types, for
+:func:`qzo.io.hats_write.write_hats_collection` (the simulator's ``format: hats``, the fixtures).
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ import pyarrow.parquet as pq
 
 from qzo.errors import InputDataError
 from qzo.io import StrPath
-from qzo.io.atomic import atomic_path
-from qzo.io.hats_input import COLLECTION_PROPERTIES, HEALPIX_29
-from qzo.io.hats_metadata import PART_FILE, write_hats_metadata
+from qzo.io.hats_input import HEALPIX_29
 from qzo.io.ztf_files import canonical_table, check_column_type
 from qzo.io.ztf_format import ALL_COLUMNS, FILTER_IDS, LIST_COLUMNS, SCALAR_COLUMNS
-from qzo.sky.healpix import ShardSet, healpix_29
+from qzo.sky.healpix import healpix_29
 
 #: The nested column and IRSA's types (DR23/DR24 ``ztf_dr2x_lc-hats``; each ``Npix=n/`` a
 #: directory holding ``part0.snappy.parquet``).
@@ -232,52 +230,3 @@ def to_irsa_table(table: pa.Table) -> pa.Table:
         [nested[n].combine_chunks() for n in IRSA_NESTED], names=list(IRSA_NESTED)
     )
     return pa.table(columns)
-
-
-def write_hats_collection(
-    table: pa.Table,
-    directory: StrPath,
-    shards: ShardSet,
-    margin_rows: tuple[np.ndarray, np.ndarray],
-    margin_arcsec: float,
-    name: str = "ztf_lc",
-) -> dict[str, int]:
-    """Write ``table`` (canonical light curves with ``_healpix_29``) as a HATS collection under
-    ``directory``: the catalog ``<name>/`` on ``shards`` (a ShardSet), its margin cache
-    ``<name>_<margin>arcs/`` (``margin_rows``: (row index, shard index) pairs, from
-    :func:`qzo.sky.healpix.margin_targets`) and ``collection.properties`` last."""
-    root = Path(directory)
-    irsa = to_irsa_table(table)
-    hp29 = table.column(HEALPIX_29).to_numpy()
-    own = shards.lookup(hp29)
-    if (own < 0).any():
-        raise ValueError(f"{int((own < 0).sum())} rows fall outside every shard")
-    margin_name = f"{name}_{margin_arcsec:g}arcs"
-    ids = table.column("objectid").to_numpy()
-    rows_of = {name: (np.arange(len(own)), own), margin_name: margin_rows}
-    for catalog, (rows, shard_idx) in rows_of.items():
-        for i, relpath in enumerate(shards.names):
-            take = rows[shard_idx == i]
-            take = take[np.lexsort((ids[take], hp29[take]))]
-            path = root / catalog / "dataset" / relpath / PART_FILE
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp:
-                pq.write_table(irsa.take(pa.array(take)), tmp, compression="snappy")
-    n = write_hats_metadata(root / name, shards, name, "objra", "objdec", npix_suffix="/")
-    m = write_hats_metadata(
-        root / margin_name,
-        shards,
-        margin_name,
-        "objra",
-        "objdec",
-        margin_of=name,
-        margin_arcsec=margin_arcsec,
-        npix_suffix="/",
-    )
-    text = (
-        f"obs_collection={name}\nhats_primary_table_url={name}\n"
-        f"all_margins={margin_name}\ndefault_margin={margin_name}\n"
-    )
-    with atomic_path(root / COLLECTION_PROPERTIES) as tmp:
-        tmp.write_text(text)
-    return {"rows": n, "margin_rows": m}

@@ -23,6 +23,8 @@ SIMULATION_LAYOUT = {
     "truth_sources": "truth/sources.parquet",
     "truth_objects": "truth/objects.parquet",
     "manifest": "manifest.json",
+    # With simulation.format: hats, AllWISE, PS1 and Gaia also as HATS collections in here.
+    "hats_catalogs": "hats_catalogs",
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import healpy as hp
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from qzo.config.settings import PartitionSettings
@@ -27,10 +28,10 @@ from qzo.io.inputs import SIMULATION_LAYOUT
 from qzo.io.ztf_format import FILTER_IDS, DRFileName
 from qzo.simulate.schedule import field_exposures
 from qzo.simulate.sky import galactic_latitude, offset_positions, sample_sources
-from qzo.simulate.surveys import simulate_surveys
+from qzo.simulate.surveys import POSITION_COLUMNS, simulate_surveys
 from qzo.simulate.variability import VariabilityModel, assign_variability
 from qzo.simulate.ztf import observe_file, write_dr_file
-from qzo.sky.hats_convert import files_to_hats
+from qzo.sky.hats_convert import files_to_hats, table_to_hats
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class SimulatedSkyPaths:
     sdss_specobj: Path
     truth_sources: Path
     truth_objects: Path
+    hats_catalogs: Path
 
     @classmethod
     def in_directory(cls, output_dir: StrPath) -> SimulatedSkyPaths:
@@ -184,11 +186,13 @@ def simulate_sky(
     else:
         results = [_simulate_unit(j) for j in tqdm(jobs, disable=not progress, desc="simulate")]
     files = sorted(p for unit in results for p, _ in unit)
-    hats = None
+    hats: dict[str, dict[str, int]] | None = None
     if cfg["format"] == "hats":
         assert partition is not None
         shutil.rmtree(paths.ztf, ignore_errors=True)
-        hats = files_to_hats(files, paths.ztf, partition, cfg["hats_margin_arcsec"], workers)
+        hats = {
+            "ztf": files_to_hats(files, paths.ztf, partition, cfg["hats_margin_arcsec"], workers)
+        }
         shutil.rmtree(ztf_dir)
         files = []
     objects = pd.concat([ids for unit in results for _, ids in unit], ignore_index=True)
@@ -197,6 +201,20 @@ def simulate_sky(
     catalogs = simulate_surveys(src, cfg, survey_rng)
     for name, (table, _, _) in catalogs.items():
         write_parquet_atomic(table, getattr(paths, name))
+    if hats is not None:
+        assert partition is not None
+        shutil.rmtree(paths.hats_catalogs, ignore_errors=True)
+        for name, (ra, dec) in POSITION_COLUMNS.items():
+            table = pa.Table.from_pandas(catalogs[name][0], preserve_index=False)
+            hats[name] = table_to_hats(
+                table,
+                paths.hats_catalogs / name,
+                name,
+                ra,
+                dec,
+                partition,
+                cfg["hats_margin_arcsec"],
+            )
 
     truth = src.drop(columns=["field_pix", "rcid", "var_seed"]).copy()
     for name, (_, source_ids, cat_ids) in catalogs.items():

@@ -265,6 +265,10 @@ def sdss_specobj(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> tupl
     return df, src["source_id"].to_numpy()[rows], df["SPECOBJID"].to_numpy()
 
 
+#: The position columns of the catalogs matched to ZTF, as their writers above name them.
+POSITION_COLUMNS = {"allwise": ("ra", "dec"), "ps1": ("raMean", "decMean"), "gaia": ("ra", "dec")}
+
+
 def simulate_surveys(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> dict[str, tuple]:
     """All ancillary catalogs: name -> (table, source_id per row, catalog id per row)."""
     col = _colours(src, rng)

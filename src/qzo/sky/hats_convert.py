@@ -18,9 +18,10 @@ import pyarrow as pa
 
 from qzo.config.settings import PartitionSettings
 from qzo.io import StrPath
-from qzo.io.hats_lightcurves import write_hats_collection
+from qzo.io.hats_lightcurves import to_irsa_table
+from qzo.io.hats_write import write_hats_collection
 from qzo.io.ztf_files import read_lightcurve_file
-from qzo.sky.healpix import HEALPIX_29, healpix_29, margin_targets
+from qzo.sky.healpix import HEALPIX_29, healpix_29, histogram, plan_shards
 from qzo.sky.partition import plan_partition
 
 
@@ -36,9 +37,31 @@ def files_to_hats(
     shards, _ = plan_partition(files, settings, workers)
     table = pa.concat_tables([read_lightcurve_file(f) for f in files])
     hp29 = healpix_29(table.column("objra").to_numpy(), table.column("objdec").to_numpy())
+    irsa = to_irsa_table(table.append_column(HEALPIX_29, pa.array(hp29)))
+    counts = write_hats_collection(
+        irsa, out_dir, shards, "ztf_lc", "objra", "objdec", margin_arcsec, "objectid"
+    )
+    return {**counts, "partitions": len(shards)}
+
+
+def table_to_hats(
+    table: pa.Table,
+    out_dir: StrPath,
+    name: str,
+    ra: str,
+    dec: str,
+    settings: PartitionSettings,
+    margin_arcsec: float,
+) -> dict[str, int]:
+    """Write a catalog table (positions ``ra``, ``dec``) as a HATS collection in ``out_dir``,
+    partitioned by row count as ``settings`` would shard it (as ``hats-import`` partitions
+    Gaia, PS1 or AllWISE), with a margin cache of ``margin_arcsec``."""
+    hp29 = healpix_29(table.column(ra).to_numpy(), table.column(dec).to_numpy())
+    shards = plan_shards(
+        histogram(hp29, settings.highest_order), settings.max_rows_per_shard, settings.lowest_order
+    )
     table = table.append_column(HEALPIX_29, pa.array(hp29))
-    margin = margin_targets(hp29, shards.lookup(hp29), shards, margin_arcsec)
-    counts = write_hats_collection(table, out_dir, shards, margin, margin_arcsec)
+    counts = write_hats_collection(table, out_dir, shards, name, ra, dec, margin_arcsec)
     return {**counts, "partitions": len(shards)}
 
 

@@ -75,24 +75,26 @@ def _sorted(table: pa.Table) -> pa.Table:
     return table.take(pc.sort_indices(table, sort_keys=keys))
 
 
-def neighbour_partitions(plan: dict, index: int, margin_arcsec: float) -> list[tuple[int, int]]:
-    """The input partitions (order, pixel) bordering shard ``index`` of ``plan``, found with
-    ``hats``' pixel arithmetic at an order finer than every partition."""
+def bordering_partitions(
+    order: int, npix: int, partitions: list[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """The ``partitions`` (order, pixel) that border pixel (order, npix) from outside, found with
+    ``hats``' pixel arithmetic at an order finer than every partition and the pixel."""
     from hats.pixel_math import get_margin
 
-    shards = shards_of_plan(plan)
-    partitions = ShardSet.from_frame(
-        _frame([p[0] for p in plan["partitions"]], [p[1] for p in plan["partitions"]])
-    )
-    order, npix = int(shards.order[index]), int(shards.npix[index])
-    fine = max(int(partitions.order.max()), order) + 1
+    cover = ShardSet.from_frame(_frame([p[0] for p in partitions], [p[1] for p in partitions]))
+    fine = max(int(cover.order.max()), order) + 1
     border = np.asarray(get_margin(order, npix, fine - order), dtype=np.int64)
-    found = partitions.lookup(border << 2 * (MAX_ORDER - fine))
-    own = tuple(plan["sources"][index]["partition_pixel"])
-    pixels = {
-        (int(partitions.order[i]), int(partitions.npix[i])) for i in np.unique(found[found >= 0])
-    }
-    return sorted(pixels - {own})
+    found = cover.lookup(border << 2 * (MAX_ORDER - fine))
+    return {(int(cover.order[i]), int(cover.npix[i])) for i in np.unique(found[found >= 0])}
+
+
+def neighbour_partitions(plan: dict, index: int) -> list[tuple[int, int]]:
+    """The input partitions bordering shard ``index`` of ``plan`` (other than its own)."""
+    shards = shards_of_plan(plan)
+    order, npix = int(shards.order[index]), int(shards.npix[index])
+    pixels = bordering_partitions(order, npix, [tuple(p) for p in plan["partitions"]])
+    return sorted(pixels - {tuple(plan["sources"][index]["partition_pixel"])})
 
 
 def _frame(orders: list[int], pixels: list[int]) -> pd.DataFrame:
@@ -159,7 +161,7 @@ def read_hats_shard(
             candidates.append(read_hats_lightcurves(path, band)[0])
         margin_source = f"margin cache {plan['margin_catalog']}"
     else:
-        neighbours = neighbour_partitions(plan, index, margin_arcsec)
+        neighbours = neighbour_partitions(plan, index)
         for order, npix in neighbours:
             candidates.append(read_hats_lightcurves(partition_path(catalog, order, npix), band)[0])
         margin_source = f"{len(neighbours)} neighbouring partitions"

@@ -17,6 +17,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.io.catalog_files import catalog_column_kinds
 from qzo.io.hats_metadata import write_hats_metadata
+from qzo.sky.catalog_shards import catalog_summary
 from qzo.sky.hats_shards import checked_hats_plan
 from qzo.sky.partition import (
     BATCH_COUNTS,
@@ -180,13 +181,21 @@ def partition_catalog(
 
 
 def catalogs_summary(
-    *, names: Sequence[str], partitioned: Sequence[StrPath], summary: StrPath
+    *,
+    names: Sequence[str],
+    partitioned: Sequence[StrPath],
+    summary: StrPath,
+    in_place: Mapping[str, str] | None = None,
+    in_place_metadata: Sequence[StrPath] = (),
 ) -> dict:
-    """Each partitioned catalog's accounting (``<dir>/accounting.json``), and where its shards
-    are, in one file."""
+    """Each re-partitioned catalog's accounting (``<dir>/accounting.json``) and where its
+    shards are, and for each catalog read in place (``in_place``: name → path; described by
+    ``in_place_metadata``) its partitions and rows, in one file."""
     result = {
         name: {**json.loads((Path(d) / "accounting.json").read_text()), "directory": str(d)}
         for name, d in zip(names, partitioned, strict=True)
     }
+    for name, path in (in_place or {}).items():
+        result[name] = catalog_summary(path)
     write_json_atomic(result, summary)
     return result

@@ -13,12 +13,13 @@ import pandas as pd
 from qzo.config.settings import PreprocessSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic, write_parquet_atomic
-from qzo.io.catalog_files import catalog_columns, read_catalog_shard
+from qzo.io.catalog_files import catalog_column_kinds, catalog_columns, read_catalog_shard
 from qzo.io.ztf_files import read_shard_lightcurves
 from qzo.lightcurves.crossmatch import ZTF_COLUMNS, shard_features
 from qzo.lightcurves.dedup import flag_duplicates
 from qzo.lightcurves.features import light_curve_features
 from qzo.lightcurves.preprocess import check_accounting, objects_table, preprocess, sum_accounting
+from qzo.sky.catalog_shards import partitioned_catalog_rows
 from qzo.sky.hats_shards import read_hats_shard
 from qzo.sky.healpix import HEALPIX_29
 from qzo.sky.partition import load_plan, reduce_planned_shard
@@ -90,7 +91,7 @@ def shard(
         raise AssertionError(f"shard {shard}: {acc['objects_in']} objects in, read {counts}")
     acc["duplicates_flagged"] = int(flags["is_duplicate"].sum())
     feature_table, acc["crossmatch"] = _features(
-        result.objects, flags, catalog_shards, catalog_specs, crossmatch
+        result.objects, flags, catalog_shards, catalog_specs, crossmatch, content, shard
     )
     shallow = light_curve_features(result.offsets, result.mjd, result.mag, result.magerr)
     feature_table = pd.concat([feature_table, shallow], axis=1)
@@ -111,22 +112,25 @@ def shard(
 def _features(
     objects: pd.DataFrame,
     flags: pd.DataFrame,
-    catalog_shards: Mapping[str, Sequence[StrPath]],
+    catalog_shards: Mapping[str, Sequence[StrPath] | Mapping[str, str]],
     specs: Mapping[str, Mapping],
     settings: dict,
+    plan: dict,
+    shard: str,
 ) -> tuple[pd.DataFrame, dict]:
     """The shard's feature table (ZTF scalars, duplicate flag, AllWISE/PS1/Gaia counterparts)
-    and its match counts."""
-    catalogs = {
-        name: (
-            read_catalog_shard(
-                paths, [specs[name]["ra"], specs[name]["dec"], *catalog_columns(name)]
-            ),
-            specs[name]["ra"],
-            specs[name]["dec"],
-        )
-        for name, paths in sorted(catalog_shards.items())  # feature columns in a fixed order
-    }
+    and its match counts. A catalog's rows come from its shard and margin files, or, for one
+    read where it lies (``{"partitioned": path}``), from its partitions around the shard."""
+    catalogs = {}
+    for name, source in sorted(catalog_shards.items()):  # feature columns in a fixed order
+        ra, dec = specs[name]["ra"], specs[name]["dec"]
+        if isinstance(source, Mapping):
+            rows, _ = partitioned_catalog_rows(
+                source["partitioned"], ra, dec, catalog_column_kinds(name), plan, shard
+            )
+        else:
+            rows = read_catalog_shard(source, [ra, dec, *catalog_columns(name)])
+        catalogs[name] = (rows, ra, dec)
     return shard_features(
         objects[ZTF_COLUMNS],
         flags,

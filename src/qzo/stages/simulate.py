@@ -21,11 +21,13 @@ def simulate(
     truth_sources: StrPath,
     truth_objects: StrPath,
     partition: dict,
+    hats_catalogs: StrPath | None = None,
     workers: int = 1,
 ) -> dict:
     """ZTF DR light-curve files under ``ztf`` (or, with ``simulation.format: hats``, a HATS
     collection there, partitioned as config section ``partition`` would shard the files), the
-    AllWISE, PS1, Gaia and SDSS specObj tables,
+    AllWISE, PS1, Gaia and SDSS specObj tables (and, with ``format: hats``, the first three
+    as HATS collections in ``hats_catalogs`` too),
     the truth (sources, objects) and the manifest, from the config section ``simulation``."""
     paths = SimulatedSkyPaths(
         manifest=Path(manifest),
@@ -36,6 +38,7 @@ def simulate(
         sdss_specobj=Path(sdss),
         truth_sources=Path(truth_sources),
         truth_objects=Path(truth_objects),
+        hats_catalogs=Path(hats_catalogs or Path(manifest).parent / "hats_catalogs"),
     )
     return simulate_sky(
         simulation,
