@@ -14,6 +14,7 @@ BENCHMARKS = [
     "dag",
     "dag_hats",
     "hats_read",
+    "gathers",
     "astromer_cpu",
     "astromer_gpu",
     "astromer_train",

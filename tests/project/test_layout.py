@@ -131,7 +131,7 @@ def test_the_workflow_parses_with_light_imports_only():
     pull in NumPy, pandas, Arrow, healpy or TensorFlow."""
     code = (
         "import sys; sys.path.insert(0, 'src'); import qzo.config, qzo.io.inputs, "
-        "qzo.io.hats_input; "
+        "qzo.io.hats_input, qzo.io.partitioned_catalogs; "
         "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'healpy', 'tensorflow') "
         "if m in sys.modules))"
     )
@@ -144,4 +144,5 @@ def test_the_workflow_parses_with_light_imports_only():
         "qzo.config",
         "qzo.io.hats_input",
         "qzo.io.inputs",
+        "qzo.io.partitioned_catalogs",
     }

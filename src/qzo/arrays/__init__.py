@@ -1,2 +1,3 @@
 """Vectorised array helpers: segments of flat arrays (light curves as epochs + offsets) and
-counter-based random numbers keyed by ids (reproducible per object, whatever the sharding)."""
+counter-based random numbers keyed by ids (reproducible per object, whatever the sharding),
+distinct values by sorting."""

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qzo.arrays.unique import repeated_values
 from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.hats_input import HEALPIX_29
@@ -207,7 +208,7 @@ def _combine(path: StrPath, tables: list[tuple[Path, pa.Table]]) -> pa.Table:
     table = pa.concat_tables(done) if len(done) > 1 else done[0]
     if len(done) > 1:
         ids = table.column("objectid").to_numpy()
-        if len(np.unique(ids)) != len(ids):
+        if len(repeated_values(ids)):
             raise InputDataError(path, "an objectid is in two part files", column="objectid")
     hp29, ids = table.column(HEALPIX_29).to_numpy(), table.column("objectid").to_numpy()
     step, id_step = np.diff(hp29), np.diff(ids)

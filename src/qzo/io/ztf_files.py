@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qzo.arrays.unique import repeated_values
 from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.hats_input import HEALPIX_29
@@ -138,7 +139,7 @@ def _null_mask(col: pa.ChunkedArray) -> np.ndarray:
 
 def _validate_rows(path: Path, table: pa.Table) -> None:
     oid = table.column("objectid").to_numpy()
-    if len(np.unique(oid)) != len(oid):
+    if len(repeated_values(oid)):
         dup = pd.Series(oid).duplicated(keep=False).to_numpy()
         raise InputDataError(
             path, f"repeated objectid ({_first_bad(table, dup)})", column="objectid"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from qzo.arrays.unique import sorted_unique
 from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_csv_atomic
@@ -166,7 +167,7 @@ class SkyCounts:
         )
         order = self.cfg["skymap_order"]
         pixels = frame[HEALPIX_29].to_numpy() >> (2 * (29 - order))
-        self.footprint.update(int(k) for k in np.unique(pixels))
+        self.footprint.update(int(k) for k in sorted_unique(pixels))
         for k, n in zip(*np.unique(pixels[qzo], return_counts=True), strict=True):
             self.sky[int(k)] = self.sky.get(int(k), 0) + int(n)
         if self.truth is not None and is_qso is not None:

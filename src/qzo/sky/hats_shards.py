@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qzo.arrays.unique import sorted_unique
 from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.hats_input import HEALPIX_29, hats_input_plan, partition_path, pixel_range
@@ -66,7 +67,7 @@ def _margin_of(
         return candidates
     hp29 = candidates.column(HEALPIX_29).to_numpy()
     rows, targets = margin_targets(hp29, shards.lookup(hp29), shards, margin_arcsec)
-    return _sorted(candidates.take(pa.array(np.unique(rows[targets == index]))))
+    return _sorted(candidates.take(pa.array(sorted_unique(rows[targets == index]))))
 
 
 def _sorted(table: pa.Table) -> pa.Table:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
+from qzo.arrays.unique import sorted_unique
 from qzo.config.settings import PartitionSettings
 from qzo.errors import InputDataError
 from qzo.io import StrPath
@@ -72,10 +73,12 @@ def plan_partition(
 
     batches, batch_shards = [], []
     for b in range(0, len(files), settings.files_per_batch):
-        pix = np.unique(np.concatenate([s[0] for s in summaries[b : b + settings.files_per_batch]]))
+        pix = sorted_unique(
+            np.concatenate([s[0] for s in summaries[b : b + settings.files_per_batch]])
+        )
         # Margin rows of a pixel can only go to shards holding it or one of its 8 neighbours.
         nb = hp.get_all_neighbours(2**k, pix, nest=True).ravel() if len(pix) else pix
-        touched = np.unique(np.concatenate([pix, nb[nb >= 0]]))
+        touched = sorted_unique(np.concatenate([pix, nb[nb >= 0]]))
         idx = shards.lookup(touched << shift)
         batches.append([str(f) for f in files[b : b + settings.files_per_batch]])
         batch_shards.append(sorted({int(i) for i in idx if i >= 0}))

@@ -11,13 +11,14 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from qzo.arrays.unique import sorted_unique
 from qzo.config.settings import AstromerSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_json_atomic, write_parquet_atomic
+from qzo.io.ids import read_ids
 
 log = logging.getLogger(__name__)
 
@@ -210,13 +211,11 @@ def astromer_predictions(
     """Every preprocessed object has exactly one prediction in the ``groups``; fail loudly
     otherwise."""
     expected = json.loads(Path(preprocess_summary).read_text())["objects_out"]
-    ids = np.concatenate(
-        [pq.read_table(p, columns=["objectid"]).column(0).to_numpy() for p in groups]
-    )
-    if len(ids) != expected or len(np.unique(ids)) != len(ids):
+    ids = read_ids(groups)
+    distinct = len(sorted_unique(ids))
+    if len(ids) != expected or distinct != len(ids):
         raise AssertionError(
-            f"{len(ids)} predictions ({len(np.unique(ids))} distinct) for "
-            f"{expected} preprocessed objects"
+            f"{len(ids)} predictions ({distinct} distinct) for {expected} preprocessed objects"
         )
     result = {"objects": len(ids), "groups": len(groups)}
     write_json_atomic(result, done)
