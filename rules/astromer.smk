@@ -105,10 +105,11 @@ rule astromer_infer:
 
 
 rule astromer_predictions:
-    """Every group classified; the row count must equal the preprocessed objects."""
+    """Every group classified: its predictions are its shards' preprocessed objects, one each."""
     input:
         preprocess_summary=results("preprocess/summary.json"),
         groups=per_group(results("astromer/predictions/group{group}.parquet")),
+        objects=per_shard(results("preprocess/dataset/{shard}.parquet")),
     output:
         done=results("astromer/predictions/done.json"),
     log:
@@ -118,7 +119,9 @@ rule astromer_predictions:
     conda:
         "../envs/cpu.yaml"
     resources:
-        # Holds every object ID of the sky at once (789M for ZTF DR: ~6 GB, and a sorted copy).
-        mem_mb=memory_mb(2000, input_factor=3),
+        # One group's object IDs at a time.
+        mem_mb=memory_mb(2000),
+    params:
+        group_sizes=lambda wildcards: [len(g) for g in infer_groups()],
     script:
         "../workflow/scripts/astromer_predictions.py"

@@ -14,11 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from qzo.arrays.unique import sorted_unique
 from qzo.config.settings import AstromerSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_json_atomic, write_parquet_atomic
-from qzo.io.ids import read_ids
+from qzo.io.ids import check_one_each
 
 log = logging.getLogger(__name__)
 
@@ -206,17 +205,20 @@ def astromer_infer(
 
 
 def astromer_predictions(
-    *, preprocess_summary: StrPath, groups: Sequence[StrPath], done: StrPath
+    *,
+    preprocess_summary: StrPath,
+    groups: Sequence[StrPath],
+    objects: Sequence[StrPath],
+    group_sizes: Sequence[int],
+    done: StrPath,
 ) -> dict:
-    """Every preprocessed object has exactly one prediction in the ``groups``; fail loudly
-    otherwise."""
+    """Every preprocessed object has exactly one prediction: each group's predicted objectids
+    are its shards' preprocessed ones (``objects``, in plan order; ``group_sizes`` shards per
+    group), one each, and they add up to the summary's count. One group in memory at a time."""
     expected = json.loads(Path(preprocess_summary).read_text())["objects_out"]
-    ids = read_ids(groups)
-    distinct = len(sorted_unique(ids))
-    if len(ids) != expected or distinct != len(ids):
-        raise AssertionError(
-            f"{len(ids)} predictions ({distinct} distinct) for {expected} preprocessed objects"
-        )
-    result = {"objects": len(ids), "groups": len(groups)}
+    total = check_one_each(groups, objects, group_sizes)
+    if total != expected:
+        raise AssertionError(f"{total} predictions, the preprocessing summary says {expected}")
+    result = {"objects": total, "groups": len(groups)}
     write_json_atomic(result, done)
     return result
