@@ -200,7 +200,7 @@ def hats_input_plan(
     """The partition plan of a HATS input (config section ``partition`` as ``settings``): the
     shards in ``_healpix_29`` order, each with the input partition it is read from and, for a
     partition cut into children, its ``_healpix_29`` range. With a ``region``
-    (``inputs.region``), only the partitions that overlap it (this imports ``hats``)."""
+    (``inputs.region``), only the partitions that overlap it (this imports ``lsdb``)."""
     source = HatsInput.open(spec)
     partitions, rows = read_partition_info(source.catalog)
     if not partitions:
@@ -215,7 +215,7 @@ def hats_input_plan(
         )
     selected = partitions
     if region is not None:
-        from qzo.sky.region import region_partitions  # hats: 3 s, only with a region
+        from qzo.sky.region import region_partitions  # lsdb: 3 s, only with a region
 
         overlap = region_partitions(source.catalog, region)
         selected = [p for p in partitions if p in overlap]

@@ -1,5 +1,6 @@
-"""``inputs.region``: part of the sky, as the partitions that overlap it (found with ``hats``,
-while the shards are planned) and as a row mask (``hats``' own point filters)."""
+"""``inputs.region``: part of the sky, as the partitions that overlap it (``lsdb``'s cone, box
+and pixel searches, while the shards are planned) and as a row mask (the same searches' point
+filters)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,16 @@ from qzo.sky.healpix import MAX_ORDER
 
 def region_partitions(catalog: StrPath, region: Mapping[str, Any]) -> set[tuple[int, int]]:
     """(order, pixel) of the catalog's partitions that overlap ``region``."""
-    import hats
-    from hats.pixel_math import HealpixPixel
+    import lsdb
 
-    opened = hats.read_hats(Path(catalog))
-    if not isinstance(opened, hats.catalog.Catalog):
-        raise ConfigError(f"config key 'inputs.region': {catalog} is not a HATS catalog")
+    opened = lsdb.open_catalog(Path(catalog))
     kind, spec = _only(region)
     if kind == "cone":
-        found = opened.filter_by_cone(spec["ra"], spec["dec"], spec["radius_deg"] * 3600)
+        found = opened.cone_search(spec["ra"], spec["dec"], spec["radius_deg"] * 3600)
     elif kind == "box":
-        found = opened.filter_by_box(tuple(spec["ra"]), tuple(spec["dec"]))
+        found = opened.box_search(ra=tuple(spec["ra"]), dec=tuple(spec["dec"]))
     else:
-        found = opened.filter_from_pixel_list(
-            [HealpixPixel(spec["order"], p) for p in spec["pixels"]]
-        )
+        found = opened.pixel_search([(spec["order"], p) for p in spec["pixels"]])
     return {(int(p.order), int(p.pixel)) for p in found.get_healpix_pixels()}
 
 
@@ -40,20 +36,22 @@ def in_region(
 ) -> np.ndarray:
     """Which positions (degrees; ``hp29`` their ``_healpix_29``) lie inside ``region``."""
     from hats.catalog import TableProperties
-    from hats.search.region_search import box_filter, cone_filter
+    from lsdb.core.search.region_search import BoxSearch, ConeSearch
 
     kind, spec = _only(region)
-    if kind == "pixels":
+    if kind == "pixels":  # a pixel holds exactly the order-29 indices below it
         shift = 2 * (MAX_ORDER - spec["order"])
         return np.isin(hp29 >> shift, np.asarray(spec["pixels"], dtype=np.int64))
-    frame = pd.DataFrame({"ra": ra, "dec": dec, "row": np.arange(len(ra))})
+    search = (
+        ConeSearch(spec["ra"], spec["dec"], spec["radius_deg"] * 3600)
+        if kind == "cone"
+        else BoxSearch(ra=tuple(spec["ra"]), dec=tuple(spec["dec"]))
+    )
     columns = TableProperties.model_validate(
         {"catalog_name": "region", "catalog_type": "object", "ra_column": "ra", "dec_column": "dec"}
     )
-    if kind == "cone":
-        kept = cone_filter(frame, spec["ra"], spec["dec"], spec["radius_deg"] * 3600, columns)
-    else:
-        kept = box_filter(frame, tuple(spec["ra"]), tuple(spec["dec"]), columns)
+    frame = pd.DataFrame({"ra": ra, "dec": dec, "row": np.arange(len(ra))})
+    kept = search.search_points(frame, columns)
     mask = np.zeros(len(ra), dtype=bool)
     mask[kept["row"].to_numpy()] = True
     return mask
