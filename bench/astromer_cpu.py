@@ -1,6 +1,7 @@
 """Benchmark `astromer_cpu`: encoder inference on the CPU, light curves per second, against the
 reference ``ASTROMER`` package's ``encode`` on the same weights and inputs, in the same run
-(256 light curves of 20–200 epochs). Target (issue 4): ≥ 10×.
+(256 light curves of 20–200 epochs), as interleaved pairs (median ratio and spread). Target
+(issue 4): ≥ 10×.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from qzo.testing.astromer_reference import run_reference
 from .common import REPO, workdir, write_result
 
 N_LC = 256
+REPEATS = 3
 
 
 def main() -> dict:
@@ -41,13 +43,19 @@ def main() -> dict:
     t0 = time.perf_counter()
     mean_embeddings(model, offsets, x[:, 0], x[:, 1])
     t_first = time.perf_counter() - t0
-    runs = []
-    for _ in range(3):  # the median of three compiled passes (one pass is ~0.5 s)
+    # Interleaved pairs: a compiled pass of ours, then the reference (its own process, warm
+    # second call); the baseline swung 2-3x between runs, so a ratio counts as the median pair.
+    pairs, ref = [], None
+    for _ in range(REPEATS):
         t0 = time.perf_counter()
         mean_embeddings(model, offsets, x[:, 0], x[:, 1])
-        runs.append(time.perf_counter() - t0)
-    t_fast = float(np.median(runs))
-    ref = run_reference(weights, x, offsets, work)
+        t_pass = time.perf_counter() - t0
+        ref = run_reference(weights, x, offsets, work)
+        pairs.append((t_pass, float(ref["seconds"])))
+    assert ref is not None
+    ratios = np.array([b / a for a, b in pairs])
+    mid = int(np.argsort(ratios)[len(ratios) // 2])
+    t_fast, t_ref = pairs[mid]
     worst = max(
         float(np.abs(o - ref["outputs"][ref["offsets"][k] : ref["offsets"][k + 1]]).max())
         for k, o in enumerate(ours)
@@ -57,12 +65,16 @@ def main() -> dict:
         "light curves encoded per second (CPU, compact XLA path, compiled)",
         N_LC / t_fast,
         "light curves/s",
-        baseline=N_LC / float(ref["seconds"]),
+        baseline=N_LC / t_ref,
         n_light_curves=N_LC,
         epochs="20-200",
         seconds=round(t_fast, 3),
         first_pass_seconds_incl_compilation=round(t_first, 2),
-        baseline_seconds=round(float(ref["seconds"]), 2),
+        baseline_seconds=round(t_ref, 2),
+        pairs_seconds=[[round(a, 3), round(b, 3)] for a, b in pairs],
+        ratio_median=round(float(np.median(ratios)), 1),
+        ratio_min=round(float(ratios.min()), 1),
+        ratio_max=round(float(ratios.max()), 1),
         baseline_first_call_seconds=round(float(ref["first_seconds"]), 2),
         exact_path_lc_per_s=round(N_LC / t_ours, 1),
         exact_path_seconds=round(t_ours, 3),
@@ -70,7 +82,7 @@ def main() -> dict:
             "ASTROMER 0.1.8 SingleBandEncoder.encode (tf-keras), batch_size 64, second (warm) call"
         ),
         exact_path_max_abs_diff=worst,
-        target="ratio >= 10",
+        target="median ratio >= 10",
     )
 
 

@@ -1,6 +1,7 @@
 """Benchmark `preprocess`: light curves per second per core on a simulated shard of ≥ 100k
 objects, against the authors' approach (a pandas DataFrame per light curve, nights via astropy
-Time, groupby means) on a 2k-object subset, in the same run; peak memory per million raw epochs.
+Time, groupby means) on a 2k-object subset, in the same run as interleaved pairs (median ratio and
+spread); peak memory per million raw epochs.
 
 Target (issue 3): ≥ 100× the baseline.
 """
@@ -23,6 +24,7 @@ from .common import bench_sky, write_result
 
 N_SOURCES = 85_000  # ≈ 110k light curves in one shard-sized cap
 BASELINE_OBJECTS = 2_000
+REPEATS = 5
 
 SETTINGS = PreprocessSettings.from_config(default_config()["preprocess"])
 
@@ -72,33 +74,51 @@ def _measure(files) -> dict:
     }
 
 
+def _baseline_rate(small: LightCurves) -> float:
+    t0 = time.perf_counter()
+    preprocess_reference(small, SETTINGS)
+    return BASELINE_OBJECTS / (time.perf_counter() - t0)
+
+
 def main() -> dict:
     sky, manifest = bench_sky(N_SOURCES)
     files = [sky / f for f in manifest["ztf_files"]]
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        m = pool.submit(_measure, files).result()
     lc = concat([read_lightcurves(f) for f in files])
     small = subset(lc, BASELINE_OBJECTS)
-    t0 = time.perf_counter()
-    preprocess_reference(small, SETTINGS)
-    t_ref = time.perf_counter() - t0
+    # Interleaved pairs (the candidate in a fresh process each time, for its peak memory): the
+    # baseline swung 2-3x between runs, so a ratio counts as the median pair.
+    runs, rates = [], []
+    for _ in range(REPEATS):
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            runs.append(pool.submit(_measure, files).result())
+        rates.append(_baseline_rate(small))
+    ratios = np.array([(r["n"] / r["wall"]) / b for r, b in zip(runs, rates, strict=True)])
+    mid = int(np.argsort(ratios)[len(ratios) // 2])
+    m, baseline = runs[mid], rates[mid]
     extra_mb = max(m["peak"] - m["rss_loaded"], 0.0)
     return write_result(
         "preprocess",
         "light curves per second per core",
         m["n"] / m["wall"],
         "light curves/s",
-        baseline=BASELINE_OBJECTS / t_ref,
+        baseline=baseline,
         peak_mb=m["peak"],
         n_objects=m["n"],
         n_raw_epochs=m["epochs"],
         seconds=round(m["wall"], 2),
         baseline_objects=BASELINE_OBJECTS,
-        baseline_seconds=round(t_ref, 2),
+        baseline_seconds=round(BASELINE_OBJECTS / baseline, 2),
         baseline_method="pandas DataFrame per light curve, astropy Time nights, groupby mean",
+        pairs=[
+            {"candidate_per_s": round(r["n"] / r["wall"]), "baseline_per_s": round(b, 1)}
+            for r, b in zip(runs, rates, strict=True)
+        ],
+        ratio_median=round(float(np.median(ratios)), 1),
+        ratio_min=round(float(ratios.min()), 1),
+        ratio_max=round(float(ratios.max()), 1),
         peak_mb_above_loaded_input=round(extra_mb, 1),
         peak_mb_per_million_raw_epochs=round(m["peak"] / (m["epochs"] / 1e6), 1),
-        target="ratio >= 100",
+        target="median ratio >= 100",
     )
 
 

@@ -1,6 +1,7 @@
 """Segment operations on flat arrays with offsets (light curves as epochs + offsets)."""
 
 import numpy as np
+import pytest
 
 from qzo.arrays.hashrng import hashed_uniform
 from qzo.arrays.segments import segment_mean, segment_median, segment_sum
@@ -24,3 +25,22 @@ def test_hashed_uniforms_depend_only_on_key_and_counter():
     b = hashed_uniform(keys[::-1], np.array([1, 0, 0]))
     assert np.array_equal(a, b[::-1])  # the same (key, counter) gives the same number
     assert len(set(a.tolist())) == 3 and ((a >= 0) & (a < 1)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_segment_median_equals_the_lexsort_median_exactly(dtype, with_nan):
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 9, 5000)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    values = rng.normal(19, 2, offsets[-1]).astype(dtype)
+    values[1::97] = values[::97][: len(values[1::97])]  # ties
+    if with_nan:
+        values[::501] = np.nan
+    ids = np.repeat(np.arange(len(counts)), counts)
+    ordered = values[np.lexsort((values, ids))]
+    lo, hi = offsets[:-1] + (counts - 1) // 2, offsets[:-1] + counts // 2
+    expected = np.full(len(counts), np.nan)
+    ok = counts > 0
+    expected[ok] = 0.5 * (ordered[lo[ok]] + ordered[hi[ok]])
+    assert np.array_equal(segment_median(values, offsets), expected, equal_nan=True)
