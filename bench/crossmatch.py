@@ -1,6 +1,7 @@
 """Benchmark `crossmatch`: objects matched per second (nearest AllWISE-like counterpart within
 1″) on ≈1M simulated ZTF objects, against astropy ``match_to_catalog_sky`` + a separation cut
-on the same data; the matches must be identical. Target (issue 5): ≥ 5× the baseline.
+on the same data, as interleaved pairs (median ratio and spread); the matches must be identical.
+Target (issue 5): ≥ 5× the baseline.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .common import write_result
 from .dedup import simulated_objects
 
 RADIUS = 1.0
+REPEATS = 3
 
 
 def counterpart_catalog(ra, dec, rng, fraction=0.5):
@@ -40,17 +42,21 @@ def main() -> dict:
     df = simulated_objects()
     ra, dec = df["ra"].to_numpy(), df["dec"].to_numpy()
     cat_ra, cat_dec = counterpart_catalog(ra, dec, rng)
-    t0 = time.perf_counter()
-    match, _ = nearest_within(ra, dec, cat_ra, cat_dec, RADIUS)
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    idx, sep, _ = SkyCoord(ra * u.deg, dec * u.deg).match_to_catalog_sky(
-        SkyCoord(cat_ra * u.deg, cat_dec * u.deg)
-    )
-    ref = np.where(sep.arcsec <= RADIUS, idx, -1)
-    t_ref = time.perf_counter() - t0
-    if not np.array_equal(match, ref):
-        raise AssertionError(f"matches differ from astropy on {(match != ref).sum()} objects")
+    pairs = []
+    for _ in range(REPEATS):  # interleaved pairs: the ratio counts as the median pair
+        t0 = time.perf_counter()
+        match, _ = nearest_within(ra, dec, cat_ra, cat_dec, RADIUS)
+        t_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        idx, sep, _ = SkyCoord(ra * u.deg, dec * u.deg).match_to_catalog_sky(
+            SkyCoord(cat_ra * u.deg, cat_dec * u.deg)
+        )
+        ref = np.where(sep.arcsec <= RADIUS, idx, -1)
+        pairs.append((t_ours, time.perf_counter() - t0))
+        if not np.array_equal(match, ref):
+            raise AssertionError(f"matches differ from astropy on {(match != ref).sum()} objects")
+    ratios = np.array([b / a for a, b in pairs])
+    t_ours, t_ref = pairs[int(np.argsort(ratios)[len(ratios) // 2])]
     n = len(ra)
     return write_result(
         "crossmatch",
@@ -65,7 +71,11 @@ def main() -> dict:
         baseline_seconds=round(t_ref, 3),
         baseline_method="astropy SkyCoord.match_to_catalog_sky + separation cut",
         identical_matches=True,
-        target="ratio >= 5",
+        pairs_seconds=[[round(a, 3), round(b, 3)] for a, b in pairs],
+        ratio_median=round(float(np.median(ratios)), 2),
+        ratio_min=round(float(ratios.min()), 2),
+        ratio_max=round(float(ratios.max()), 2),
+        target="median ratio >= 5",
     )
 
 
