@@ -14,11 +14,11 @@ from pathlib import Path
 from qzo.errors import InputDataError
 from qzo.io import StrPath
 from qzo.io.hats_input import (
-    MAX_ORDER,
     HatsInput,
     is_hats_input,
     npix_suffix,
     partition_path,
+    pixel_range,
     read_partition_info,
     read_partition_rows,
 )
@@ -46,9 +46,11 @@ def is_partitioned_catalog(spec: object) -> bool:
 
 @dataclass(frozen=True)
 class PartitionedCatalog:
-    """A partitioned catalog: its partitions (order, pixel, path), sorted by sky position, and
-    the margin cache's partition paths where it has one at least ``margin_arcsec`` wide."""
+    """A partitioned catalog (``kind``: ``hats`` or ``healpix hive``): its partitions (order,
+    pixel, path), sorted by sky position, and the margin cache's partition paths where it has
+    one, ``margin_arcsec`` wide."""
 
+    kind: str
     root: Path
     partitions: list[tuple[int, int, Path]]
     margins: dict[tuple[int, int], Path]
@@ -71,23 +73,21 @@ class PartitionedCatalog:
                     (o, n): partition_path(source.margin, o, n, margin_suffix) for o, n in pixels
                 }
             n_rows = None if rows is None else sum(rows.values())
-            return cls(root, _by_position(parts), margins, source.margin_arcsec, n_rows)
+            return cls("hats", root, _by_position(parts), margins, source.margin_arcsec, n_rows)
         parts = _hive_partitions(root)
         if not parts:
             raise InputDataError(root, "neither a HATS catalog nor healpix_kK=N/ directories")
-        return cls(root, _by_position(parts), {}, None, None)
+        return cls("healpix hive", root, _by_position(parts), {}, None, None)
 
     def overlapping(self, order: int, npix: int) -> list[tuple[int, int, Path]]:
         """The partitions that overlap pixel (order, npix): those holding it or inside it."""
-        shift = 2 * (MAX_ORDER - order)
-        start, stop = npix << shift, (npix + 1) << shift
+        start, stop = pixel_range(order, npix)
         return [
             p
             for p in self.partitions
-            if (p[1] << 2 * (MAX_ORDER - p[0])) < stop
-            and ((p[1] + 1) << 2 * (MAX_ORDER - p[0])) > start
+            if pixel_range(p[0], p[1])[0] < stop and pixel_range(p[0], p[1])[1] > start
         ]
 
 
 def _by_position(parts: list[tuple[int, int, Path]]) -> list[tuple[int, int, Path]]:
-    return sorted(parts, key=lambda p: p[1] << 2 * (MAX_ORDER - p[0]))
+    return sorted(parts, key=lambda p: pixel_range(p[0], p[1])[0])

@@ -6,7 +6,6 @@ rows are those the re-partitioned catalog's shard and margin files would hold.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,9 +76,7 @@ def catalog_summary(path: StrPath) -> dict:
     """What the catalogs summary records of a partitioned catalog read in place."""
     catalog = PartitionedCatalog.open(path)
     return {
-        "format": "hats"
-        if catalog.margins or Path(path, "collection.properties").exists()
-        else "healpix hive",
+        "format": catalog.kind,
         "directory": str(path),
         "partitions": len(catalog.partitions),
         "rows_in": catalog.n_rows,

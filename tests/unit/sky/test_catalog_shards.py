@@ -78,6 +78,7 @@ def test_every_shard_finds_the_nearest_counterpart_as_brute_force_does(sky, tmp_
         if layout == "hats_no_margin":
             root = root / "wise"  # the bare catalog: margins from the bordering partitions
     assert is_partitioned_catalog(str(root))
+    assert catalog_summary(root)["format"] == ("healpix hive" if layout == "hive" else "hats")
     expected = nearest_within(
         table.column("ra").to_numpy(),
         table.column("dec").to_numpy(),
