@@ -147,6 +147,24 @@ def read_partition_info(catalog: StrPath) -> tuple[list[tuple[int, int]], dict |
     return sorted(pixels), counts
 
 
+def partitions_and_rows(catalog: StrPath) -> tuple[list[tuple[int, int]], dict | None]:
+    """:func:`read_partition_info`, with the row counts from ``dataset/_metadata`` where
+    ``partition_info.csv`` has none (None if neither has them); the two must list the same
+    partitions, and there must be one."""
+    partitions, rows = read_partition_info(catalog)
+    if not partitions:
+        raise InputDataError(Path(catalog) / "partition_info.csv", "lists no partition")
+    if rows is None:
+        rows = read_partition_rows(catalog)
+    if rows is not None and set(rows) != set(partitions):
+        missing = sorted(set(partitions) ^ set(rows))[:3]
+        raise InputDataError(
+            Path(catalog) / "dataset" / "_metadata",
+            f"the row counts and partition_info.csv disagree on partitions such as {missing}",
+        )
+    return partitions, rows
+
+
 def read_partition_rows(catalog: StrPath) -> dict[tuple[int, int], int] | None:
     """Rows per partition from ``dataset/_metadata`` (its row groups name their files); None
     when the catalog has no ``_metadata``."""
@@ -202,17 +220,7 @@ def hats_input_plan(
     partition cut into children, its ``_healpix_29`` range. With a ``region``
     (``inputs.region``), only the partitions that overlap it (this imports ``lsdb``)."""
     source = HatsInput.open(spec)
-    partitions, rows = read_partition_info(source.catalog)
-    if not partitions:
-        raise InputDataError(source.catalog / "partition_info.csv", "lists no partition")
-    if rows is None:
-        rows = read_partition_rows(source.catalog)
-    if rows is not None and set(rows) != set(partitions):
-        missing = sorted(set(partitions) ^ set(rows))[:3]
-        raise InputDataError(
-            source.catalog / "dataset" / "_metadata",
-            f"the row counts and partition_info.csv disagree on partitions such as {missing}",
-        )
+    partitions, rows = partitions_and_rows(source.catalog)
     selected = partitions
     if region is not None:
         from qzo.sky.region import region_partitions  # lsdb: 3 s, only with a region
@@ -223,15 +231,22 @@ def hats_input_plan(
             raise InputDataError(source.catalog, f"no partition overlaps inputs.region {region}")
     entries: list[tuple] = []
     suffix = npix_suffix(source.catalog)
+    margin_suffix = None if source.margin is None else npix_suffix(source.margin)
     for order, npix in selected:
         n = rows[(order, npix)] if rows is not None else None
         k = children_order(n, order, settings["max_rows_per_shard"], settings["highest_order"])
-        path = partition_path(source.catalog, order, npix, suffix)
-        relpath = str(path.relative_to(source.catalog))
+        relpath = str(
+            partition_path(source.catalog, order, npix, suffix).relative_to(source.catalog)
+        )
+        margin_relpath = None
+        if source.margin is not None:
+            margin_path = partition_path(source.margin, order, npix, margin_suffix)
+            margin_relpath = str(margin_path.relative_to(source.margin))
         for child in range(npix << 2 * (k - order), (npix + 1) << 2 * (k - order)):
-            cut = None if k == order else list(pixel_range(k, child))
-            start = child << 2 * (MAX_ORDER - k)
-            entries.append((start, k, child, relpath, [order, npix], None if cut else n, cut))
+            span = pixel_range(k, child)
+            cut = None if k == order else list(span)
+            source_of = (relpath, margin_relpath, [order, npix], None if cut else n, cut)
+            entries.append((span[0], k, child, *source_of))
     entries.sort(key=lambda e: e[0])
     return {
         "input": "hats",
@@ -244,9 +259,15 @@ def hats_input_plan(
         "shards": [
             f"Norder={k}/Dir={pix // 10_000 * 10_000}/Npix={pix}" for _, k, pix, *_ in entries
         ],
-        "shard_rows": [e[5] for e in entries],
+        "shard_rows": [e[6] for e in entries],
         "sources": [
-            {"partition": e[3], "partition_pixel": e[4], "hp29_range": e[6]} for e in entries
+            {
+                "partition": e[3],
+                "margin_partition": e[4],
+                "partition_pixel": e[5],
+                "hp29_range": e[7],
+            }
+            for e in entries
         ],
         "partitions": [[o, n] for o, n in partitions],
         "batches": [],
@@ -254,16 +275,26 @@ def hats_input_plan(
     }
 
 
+def uses_margin_cache(plan: dict[str, Any]) -> bool:
+    """Whether the shards' margins come from the catalog's margin cache: it has one at least
+    ``partition.margin_arcsec`` wide (else they come from the bordering partitions)."""
+    threshold = plan["margin_threshold_arcsec"]
+    return threshold is not None and threshold >= float(plan["settings"]["margin_arcsec"])
+
+
+def margin_cache_file(plan: dict[str, Any], index: int) -> Path | None:
+    """The margin cache's partition for shard ``index`` of ``plan``, where the margins come from
+    the cache and it has that partition (a cache may leave out empty ones)."""
+    relpath = plan["sources"][index]["margin_partition"]
+    if not uses_margin_cache(plan) or relpath is None:
+        return None
+    path = Path(plan["margin_catalog"]) / relpath
+    return path if path.exists() else None
+
+
 def plan_input_files(plan: dict[str, Any], index: int) -> list[str]:
-    """The input files a shard job reads: its partition and the margin cache's partition of the
-    same pixel (when the catalog has one)."""
-    src = plan["sources"][index]
-    order, npix = src["partition_pixel"]
-    files = [str(Path(plan["catalog"]) / src["partition"])]
-    if plan["margin_catalog"] is not None:
-        margin = partition_path(
-            plan["margin_catalog"], order, npix, npix_suffix(plan["margin_catalog"])
-        )
-        if margin.exists():
-            files.append(str(margin))
-    return files
+    """The input files a shard job reads: its partition and, where the margins come from the
+    margin cache, the cache's partition of the same pixel."""
+    margin = margin_cache_file(plan, index)
+    partition = Path(plan["catalog"]) / plan["sources"][index]["partition"]
+    return [str(partition)] + ([str(margin)] if margin is not None else [])

@@ -18,9 +18,8 @@ from qzo.io.hats_input import (
     is_hats_input,
     npix_suffix,
     partition_path,
+    partitions_and_rows,
     pixel_range,
-    read_partition_info,
-    read_partition_rows,
 )
 
 _HIVE = re.compile(r"^healpix_k(\d+)=(\d+)$")
@@ -62,8 +61,7 @@ class PartitionedCatalog:
         root = Path(path)
         if is_hats_input(str(root)):
             source = HatsInput.open(root)
-            pixels, rows = read_partition_info(source.catalog)
-            rows = rows if rows is not None else read_partition_rows(source.catalog)
+            pixels, rows = partitions_and_rows(source.catalog)
             suffix = npix_suffix(source.catalog)
             parts = [(o, n, partition_path(source.catalog, o, n, suffix)) for o, n in pixels]
             margins = {}

@@ -18,7 +18,14 @@ import pyarrow.compute as pc
 from qzo.arrays.unique import sorted_unique
 from qzo.errors import InputDataError
 from qzo.io import StrPath
-from qzo.io.hats_input import HEALPIX_29, hats_input_plan, partition_path, pixel_range
+from qzo.io.hats_input import (
+    HEALPIX_29,
+    hats_input_plan,
+    margin_cache_file,
+    partition_path,
+    pixel_range,
+    uses_margin_cache,
+)
 from qzo.io.hats_lightcurves import check_hats_schema, count_rows, read_hats_lightcurves
 from qzo.sky.healpix import MAX_ORDER, ShardSet, margin_targets
 from qzo.sky.partition import shards_of_plan, write_shard_file
@@ -154,12 +161,10 @@ def read_hats_shard(
         # Kept in the margin: duplicate flags at the region's edge are a full-sky run's.
         outside_region = table.filter(pa.array(~inside))
         table = table.filter(pa.array(inside))
-    threshold = plan["margin_threshold_arcsec"]
-    if plan["margin_catalog"] is not None and threshold >= margin_arcsec:
-        order, npix = source["partition_pixel"]
-        path = partition_path(plan["margin_catalog"], order, npix)
-        if path.exists():
-            candidates.append(read_hats_lightcurves(path, band)[0])
+    if uses_margin_cache(plan):
+        cached = margin_cache_file(plan, index)
+        if cached is not None:
+            candidates.append(read_hats_lightcurves(cached, band)[0])
         margin_source = f"margin cache {plan['margin_catalog']}"
     else:
         neighbours = neighbour_partitions(plan, index)
