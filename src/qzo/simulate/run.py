@@ -190,9 +190,7 @@ def simulate_sky(
     if cfg["format"] == "hats":
         assert partition is not None
         shutil.rmtree(paths.ztf, ignore_errors=True)
-        hats = {
-            "ztf": files_to_hats(files, paths.ztf, partition, cfg["hats_margin_arcsec"], workers)
-        }
+        hats = {"ztf": files_to_hats(files, paths.ztf, partition, cfg["hats_margin_arcsec"])}
         shutil.rmtree(ztf_dir)
         files = []
     objects = pd.concat([ids for unit in results for _, ids in unit], ignore_index=True)

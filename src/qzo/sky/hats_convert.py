@@ -22,7 +22,6 @@ from qzo.io.hats_lightcurves import to_irsa_table
 from qzo.io.hats_write import write_hats_collection
 from qzo.io.ztf_files import read_lightcurve_file
 from qzo.sky.healpix import HEALPIX_29, healpix_29, histogram, plan_shards
-from qzo.sky.partition import plan_partition
 
 
 def files_to_hats(
@@ -30,18 +29,16 @@ def files_to_hats(
     out_dir: StrPath,
     settings: PartitionSettings,
     margin_arcsec: float,
-    workers: int = 1,
 ) -> dict[str, int]:
     """Write the light curves of ``files`` (validated on reading) as a HATS collection in
-    ``out_dir``; return its row counts (catalog, margin cache) and partitions."""
-    shards, _ = plan_partition(files, settings, workers)
+    ``out_dir``, in IRSA's columns; return its row counts (catalog, margin cache) and
+    partitions."""
     table = pa.concat_tables([read_lightcurve_file(f) for f in files])
     hp29 = healpix_29(table.column("objra").to_numpy(), table.column("objdec").to_numpy())
     irsa = to_irsa_table(table.append_column(HEALPIX_29, pa.array(hp29)))
-    counts = write_hats_collection(
-        irsa, out_dir, shards, "ztf_lc", "objra", "objdec", margin_arcsec, "objectid"
+    return table_to_hats(
+        irsa, out_dir, "ztf_lc", "objra", "objdec", settings, margin_arcsec, "objectid"
     )
-    return {**counts, "partitions": len(shards)}
 
 
 def table_to_hats(
@@ -52,16 +49,22 @@ def table_to_hats(
     dec: str,
     settings: PartitionSettings,
     margin_arcsec: float,
+    id_column: str | None = None,
 ) -> dict[str, int]:
-    """Write a catalog table (positions ``ra``, ``dec``) as a HATS collection in ``out_dir``,
-    partitioned by row count as ``settings`` would shard it (as ``hats-import`` partitions
-    Gaia, PS1 or AllWISE), with a margin cache of ``margin_arcsec``."""
-    hp29 = healpix_29(table.column(ra).to_numpy(), table.column(dec).to_numpy())
+    """Write a catalog table (positions ``ra``, ``dec``; its ``_healpix_29`` computed unless it
+    has one) as a HATS collection in ``out_dir``, partitioned by row count as ``settings``
+    shards the per-field files (``qzo.sky.healpix.plan_shards``; as ``hats-import`` partitions
+    Gaia, PS1 or AllWISE), rows sorted by ``_healpix_29`` then ``id_column``, with a margin
+    cache of ``margin_arcsec``."""
+    if HEALPIX_29 in table.column_names:
+        hp29 = table.column(HEALPIX_29).to_numpy()
+    else:
+        hp29 = healpix_29(table.column(ra).to_numpy(), table.column(dec).to_numpy())
+        table = table.append_column(HEALPIX_29, pa.array(hp29))
     shards = plan_shards(
         histogram(hp29, settings.highest_order), settings.max_rows_per_shard, settings.lowest_order
     )
-    table = table.append_column(HEALPIX_29, pa.array(hp29))
-    counts = write_hats_collection(table, out_dir, shards, name, ra, dec, margin_arcsec)
+    counts = write_hats_collection(table, out_dir, shards, name, ra, dec, margin_arcsec, id_column)
     return {**counts, "partitions": len(shards)}
 
 
