@@ -10,16 +10,12 @@ Target: issue 15, under 60 s for 12,288 partitions.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-import numpy as np
-
 from qzo.io.hats_input import COLLECTION_PROPERTIES
-from qzo.testing.snakemake import run_snakemake
 
 from .common import workdir, write_result
-from .dag import REPO, bench_shards, job_counts, write_config
+from .dag import bench_shards, dry_run, one_job_seconds, write_config
 
 N_PARTITIONS = int(os.environ.get("QZO_BENCH_DAG_SHARDS", 12_288))
 ROWS_PER_PARTITION = 500_000
@@ -46,37 +42,12 @@ def write_fake_collection(root: Path, n: int) -> None:
     )
 
 
-def snakemake(work: Path, *args) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    proc = run_snakemake(REPO / "Snakefile", work, work / "config.yaml", *args, cores=1)
-    return time.perf_counter() - t0, proc
-
-
 def main() -> dict:
     work = workdir("dag_hats")
     write_fake_collection(work / "hats", N_PARTITIONS)
     write_config(work, str(work / "hats"), partition={"max_rows_per_shard": 1_000_000})
-    wall, proc = snakemake(work, "-n", "--quiet", "rules")
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-3000:])
-    jobs = job_counts(proc.stdout)
-    if jobs.get("shard") != N_PARTITIONS:
-        raise AssertionError(f"dry run did not list every partition as a shard: {jobs}")
-    parse, _ = snakemake(work, "--list-rules")
+    wall, jobs, parse = dry_run(work, N_PARTITIONS)
     shard = bench_shards(N_PARTITIONS).names[N_PARTITIONS // 2]
-    summary = work / "results/hats/catalogs/summary.json"
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text("{}")
-    one_job = []
-    for _ in range(3):
-        seconds, proc = snakemake(
-            work,
-            *("--target-jobs", f"shard:shard={shard}", "--allowed-rules", "shard"),
-            *("--nolock", "--ignore-incomplete", "--max-inventory-time", "0", "-n"),
-        )
-        if proc.returncode != 0 or "shard " not in proc.stdout:
-            raise RuntimeError(proc.stdout[-2000:] + proc.stderr[-3000:])
-        one_job.append(seconds)
     return write_result(
         "dag_hats",
         "snakemake -n wall time, HATS input",
@@ -85,7 +56,7 @@ def main() -> dict:
         n_partitions=N_PARTITIONS,
         jobs=jobs,
         parse_seconds=round(parse, 2),
-        one_job_seconds=round(float(np.median(one_job)), 2),
+        one_job_seconds=round(one_job_seconds(work, shard), 2),
     )
 
 
