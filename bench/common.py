@@ -9,6 +9,8 @@ import resource
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).parent / "results"
 WORK = Path(__file__).parent / "work"
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +61,19 @@ def write_result(
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
     return result
+
+
+def median_pair(ratios, digits: int = 2) -> tuple[int, dict]:
+    """For interleaved baseline/candidate pairs (the baseline swings between runs on these
+    machines): the index of the pair whose ratio is the median (the upper middle one for an
+    even count) and ``ratio_median``, ``ratio_min``, ``ratio_max`` to record with the result."""
+    values = np.asarray(ratios, dtype=float)
+    spread = {
+        "ratio_median": round(float(np.median(values)), digits),
+        "ratio_min": round(float(values.min()), digits),
+        "ratio_max": round(float(values.max()), digits),
+    }
+    return int(np.argsort(values)[len(values) // 2]), spread
 
 
 def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[Path, dict]:

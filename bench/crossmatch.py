@@ -15,7 +15,7 @@ from astropy.coordinates import SkyCoord
 from qzo.simulate.sky import offset_positions
 from qzo.sky.zones import nearest_within
 
-from .common import write_result
+from .common import median_pair, write_result
 from .dedup import simulated_objects
 
 RADIUS = 1.0
@@ -56,7 +56,8 @@ def main() -> dict:
         if not np.array_equal(match, ref):
             raise AssertionError(f"matches differ from astropy on {(match != ref).sum()} objects")
     ratios = np.array([b / a for a, b in pairs])
-    t_ours, t_ref = pairs[int(np.argsort(ratios)[len(ratios) // 2])]
+    mid, spread = median_pair(ratios)
+    t_ours, t_ref = pairs[mid]
     n = len(ra)
     return write_result(
         "crossmatch",
@@ -72,9 +73,7 @@ def main() -> dict:
         baseline_method="astropy SkyCoord.match_to_catalog_sky + separation cut",
         identical_matches=True,
         pairs_seconds=[[round(a, 3), round(b, 3)] for a, b in pairs],
-        ratio_median=round(float(np.median(ratios)), 2),
-        ratio_min=round(float(ratios.min()), 2),
-        ratio_max=round(float(ratios.max()), 2),
+        **spread,
         target="median ratio >= 5",
     )
 

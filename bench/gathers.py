@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from qzo.arrays.unique import sorted_unique
 from qzo.io.ids import check_one_each, read_ids
 
-from .common import workdir, write_result
+from .common import median_pair, workdir, write_result
 
 N_FILES, PER_FILE, REPEATS = 200, 50_000, 3
 
@@ -87,7 +87,7 @@ def main() -> dict:
             t_per_group = time.perf_counter() - t0
     single, dask_t = np.array(pairs).T
     ratios = single / dask_t
-    mid = int(np.argsort(ratios)[len(ratios) // 2])
+    mid, spread = median_pair(ratios)
     return write_result(
         "gathers",
         "predictions check: ids per second, Dask LocalCluster",
@@ -97,9 +97,7 @@ def main() -> dict:
         n_files=N_FILES,
         n_ids=len(ids),
         workers=cores,
-        ratio_median=round(float(np.median(ratios)), 2),
-        ratio_min=round(float(ratios.min()), 2),
-        ratio_max=round(float(ratios.max()), 2),
+        **spread,
         pairs_seconds=[[round(a, 3), round(b, 3)] for a, b in pairs],
         baseline_method="one process: every id read (ParquetFile) and sorted",
         seconds_before_this_change=round(t_before, 2),

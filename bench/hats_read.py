@@ -19,7 +19,7 @@ from qzo.io.hats_lightcurves import read_hats_lightcurves
 from qzo.io.ztf_files import read_lightcurve_file
 from qzo.sky.hats_convert import files_to_hats
 
-from .common import WORK, bench_sky, write_result
+from .common import WORK, bench_sky, median_pair, write_result
 
 N_SOURCES = 85_000  # ≈ 110k light curves in one cap: one partition
 REPEATS = 5
@@ -61,7 +61,7 @@ def main() -> dict:
         pairs.append((t_files, t_hats))
     t_files_all, t_hats_all = np.array(pairs).T
     ratios = t_files_all / t_hats_all
-    best = int(np.argsort(ratios)[len(ratios) // 2])
+    best, spread = median_pair(ratios)
     return write_result(
         "hats_read",
         "light curves per second per core, HATS partition",
@@ -71,9 +71,7 @@ def main() -> dict:
         n_objects=n,
         n_files=len(files),
         n_partitions=len(partitions),
-        ratio_median=round(float(np.median(ratios)), 2),
-        ratio_min=round(float(ratios.min()), 2),
-        ratio_max=round(float(ratios.max()), 2),
+        **spread,
         pairs_seconds=[[round(a, 3), round(b, 3)] for a, b in pairs],
         baseline_method="the same objects read and validated from their per-field DR files",
     )

@@ -20,7 +20,7 @@ from qzo.io.ztf_files import LightCurves, read_lightcurves
 from qzo.lightcurves.preprocess import preprocess
 from qzo.testing.reference import preprocess_reference
 
-from .common import bench_sky, write_result
+from .common import bench_sky, median_pair, write_result
 
 N_SOURCES = 85_000  # ≈ 110k light curves in one shard-sized cap
 BASELINE_OBJECTS = 2_000
@@ -93,7 +93,7 @@ def main() -> dict:
             runs.append(pool.submit(_measure, files).result())
         rates.append(_baseline_rate(small))
     ratios = np.array([(r["n"] / r["wall"]) / b for r, b in zip(runs, rates, strict=True)])
-    mid = int(np.argsort(ratios)[len(ratios) // 2])
+    mid, spread = median_pair(ratios, 1)
     m, baseline = runs[mid], rates[mid]
     extra_mb = max(m["peak"] - m["rss_loaded"], 0.0)
     return write_result(
@@ -113,9 +113,7 @@ def main() -> dict:
             {"candidate_per_s": round(r["n"] / r["wall"]), "baseline_per_s": round(b, 1)}
             for r, b in zip(runs, rates, strict=True)
         ],
-        ratio_median=round(float(np.median(ratios)), 1),
-        ratio_min=round(float(ratios.min()), 1),
-        ratio_max=round(float(ratios.max()), 1),
+        **spread,
         peak_mb_above_loaded_input=round(extra_mb, 1),
         peak_mb_per_million_raw_epochs=round(m["peak"] / (m["epochs"] / 1e6), 1),
         target="median ratio >= 100",
