@@ -273,9 +273,7 @@ def get_in_place_catalog_metadata(wildcards):
     files = []
     for c in IN_PLACE_CATALOGS:
         root = Path(config["catalogs"][c]["path"])
-        listing = [
-            p for p in (root / "partition_info.csv", root / "collection.properties")
-        ]
+        listing = (root / "partition_info.csv", root / "collection.properties")
         files += [str(p) for p in listing if p.exists()] or [str(root)]
     return files
 

@@ -27,7 +27,7 @@ from qzo.io import StrPath
 from qzo.io.hats_input import HEALPIX_29
 from qzo.io.ztf_files import canonical_table, check_column_type
 from qzo.io.ztf_format import ALL_COLUMNS, FILTER_IDS, LIST_COLUMNS, SCALAR_COLUMNS
-from qzo.sky.healpix import healpix_29
+from qzo.sky.healpix import healpix_29, sort_by_position
 
 #: The nested column and IRSA's types (DR23/DR24 ``ztf_dr2x_lc-hats``; each ``Npix=n/`` a
 #: directory holding ``part0.snappy.parquet``).
@@ -175,7 +175,7 @@ def read_hats_lightcurves(
         # The per-field reader's column order, so shard files are alike byte for byte.
         order = list(dict.fromkeys(["objectid", "nepochs", *ALL_COLUMNS]))
         table = canonical_table(file, table.select(order + scalars[len(SCALAR_COLUMNS) :]))
-        tables.append((file, table))
+        tables.append(table)
     table = _combine(path, tables)
     return table, {"rows_read": rows, "rows_other_band": other}
 
@@ -196,11 +196,11 @@ def count_rows(path: StrPath, band: str, hp29_range: Sequence[int]) -> dict[str,
     return {"rows_read": sum(c[0] for c in counts), "rows_other_band": sum(c[1] for c in counts)}
 
 
-def _combine(path: StrPath, tables: list[tuple[Path, pa.Table]]) -> pa.Table:
+def _combine(path: StrPath, tables: list[pa.Table]) -> pa.Table:
     """The part files' tables as one, with ``_healpix_29`` (computed where a file lacks it),
     no objectid in two part files, sorted like the shards the pipeline writes."""
     done = []
-    for _, table in tables:
+    for table in tables:
         if HEALPIX_29 not in table.column_names:
             hp29 = healpix_29(table.column("objra").to_numpy(), table.column("objdec").to_numpy())
             table = table.append_column(HEALPIX_29, pa.array(hp29))
@@ -210,12 +210,7 @@ def _combine(path: StrPath, tables: list[tuple[Path, pa.Table]]) -> pa.Table:
         ids = table.column("objectid").to_numpy()
         if len(repeated_values(ids)):
             raise InputDataError(path, "an objectid is in two part files", column="objectid")
-    hp29, ids = table.column(HEALPIX_29).to_numpy(), table.column("objectid").to_numpy()
-    step, id_step = np.diff(hp29), np.diff(ids)
-    if np.all((step > 0) | ((step == 0) & (id_step > 0))):  # as HATS writers leave them
-        return table
-    order = pc.sort_indices(table, sort_keys=[(HEALPIX_29, "ascending"), ("objectid", "ascending")])
-    return table.take(order)
+    return sort_by_position(table)
 
 
 # --- write -----------------------------------------------------------------------------------

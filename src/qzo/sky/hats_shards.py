@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from qzo.arrays.unique import sorted_unique
 from qzo.errors import InputDataError
@@ -27,7 +26,7 @@ from qzo.io.hats_input import (
     uses_margin_cache,
 )
 from qzo.io.hats_lightcurves import check_hats_schema, count_rows, read_hats_lightcurves
-from qzo.sky.healpix import MAX_ORDER, ShardSet, margin_targets
+from qzo.sky.healpix import MAX_ORDER, ShardSet, margin_targets, sort_by_position
 from qzo.sky.partition import shards_of_plan, write_shard_file
 from qzo.sky.region import in_region
 
@@ -74,13 +73,7 @@ def _margin_of(
         return candidates
     hp29 = candidates.column(HEALPIX_29).to_numpy()
     rows, targets = margin_targets(hp29, shards.lookup(hp29), shards, margin_arcsec)
-    return _sorted(candidates.take(pa.array(sorted_unique(rows[targets == index]))))
-
-
-def _sorted(table: pa.Table) -> pa.Table:
-    """Rows in the order of every shard file: ``_healpix_29``, then objectid."""
-    keys = [(HEALPIX_29, "ascending"), ("objectid", "ascending")]
-    return table.take(pc.sort_indices(table, sort_keys=keys))
+    return sort_by_position(candidates.take(pa.array(sorted_unique(rows[targets == index]))))
 
 
 def bordering_partitions(
@@ -181,7 +174,7 @@ def read_hats_shard(
         margin_arcsec,
     )
     if outside_region.num_rows:
-        margin = _sorted(pa.concat_tables([margin, outside_region]))
+        margin = sort_by_position(pa.concat_tables([margin, outside_region]))
     write_shard_file(table, lightcurves)
     write_shard_file(margin, lightcurves_margin)
     log.info("shard %s: margin of %d rows from the %s", shard, margin.num_rows, margin_source)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import healpy as hp
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import ArrayLike
 
 HEALPIX_29 = "_healpix_29"
@@ -83,6 +85,17 @@ class ShardSet:
         idx = np.searchsorted(self.start, hp29, side="right") - 1
         inside = (idx >= 0) & (hp29 < self.stop[np.maximum(idx, 0)])
         return np.where(inside, idx, -1)
+
+
+def sort_by_position(table: pa.Table, id_column: str = "objectid") -> pa.Table:
+    """Rows in the order of every shard file: ``_healpix_29``, then ``id_column`` (returned as
+    they are when already in that order, as HATS writers leave them)."""
+    hp29, ids = table.column(HEALPIX_29).to_numpy(), table.column(id_column).to_numpy()
+    step = np.diff(hp29)
+    if np.all((step > 0) | ((step == 0) & (np.diff(ids) > 0))):
+        return table
+    keys = [(HEALPIX_29, "ascending"), (id_column, "ascending")]
+    return table.take(pc.sort_indices(table, sort_keys=keys))
 
 
 def plan_shards(histogram: np.ndarray, max_rows: int, lowest_order: int = 0) -> ShardSet:

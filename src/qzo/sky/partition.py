@@ -21,7 +21,6 @@ import healpy as hp
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from qzo.arrays.unique import sorted_unique
@@ -38,6 +37,7 @@ from qzo.sky.healpix import (
     healpix_29,
     margin_targets,
     plan_shards,
+    sort_by_position,
 )
 
 log = logging.getLogger(__name__)
@@ -228,10 +228,7 @@ def reduce_shard(
             table = pa.concat_tables(tables)
         else:
             table = schema.empty_table() if schema is not None else _empty_like(batch_dirs)
-        order = pc.sort_indices(
-            table, sort_keys=[(HEALPIX_29, "ascending"), (id_column, "ascending")]
-        )
-        table = table.take(order)
+        table = sort_by_position(table, id_column)
         write_shard_file(table, path)
         result[f"{kind}_rows"] = table.num_rows
     return result
