@@ -81,9 +81,30 @@ rule astromer_finetune_fold:
         "../workflow/scripts/astromer_finetune_fold.py"
 
 
+rule astromer_export:
+    """The fine-tuned classifier and its encoder as ONNX files (run without TensorFlow by ONNX
+    Runtime), each checked against Keras; export.json holds the input convention."""
+    input:
+        model_config=results("astromer/finetune/model/config.json"),
+        model_weights=results("astromer/finetune/model/classifier.weights.h5"),
+    output:
+        encoder=results("astromer/export/encoder.onnx"),
+        classifier=results("astromer/export/classifier.onnx"),
+        record=results("astromer/export/export.json"),
+    log:
+        log_file("astromer_export.log"),
+    benchmark:
+        bench_file("astromer_export.tsv")
+    conda:
+        "../envs/gpu.yaml"
+    script:
+        "../workflow/scripts/astromer_export.py"
+
+
 rule astromer_infer:
     """p_lc_galaxy, p_lc_QSO, p_lc_star for a group of shards (GPU job)."""
     input:
+        unpack(get_astromer_infer_engine_input),
         model_config=results("astromer/finetune/model/config.json"),
         model_weights=results("astromer/finetune/model/classifier.weights.h5"),
         objects=per_group_shard(results("preprocess/dataset/{shard}.parquet")),

@@ -320,6 +320,13 @@ def get_features_template(wildcards):
     return results("features/dataset/{shard}.parquet")
 
 
+def get_astromer_infer_engine_input(wildcards):
+    """The ONNX export, unless astromer.backend is keras."""
+    if config["astromer"]["backend"] == "keras":
+        return {}
+    return {"onnx_classifier": results("astromer/export/classifier.onnx")}
+
+
 def get_astromer_pretrain_input(wildcards):
     """Stage 1's data: every shard's preprocessed light curves and their count (sky), or the
     training set."""
@@ -378,6 +385,7 @@ def final_outputs():
         results("preprocess/summary.json"),
         results("labels/summary.json"),
         results("astromer/predictions/done.json"),
+        results("astromer/export/export.json"),
         results("catalog/summary.json"),
         results("evaluate/summary.json"),
         *[PARTITIONED.format(catalog=c) for c in REPARTITIONED],

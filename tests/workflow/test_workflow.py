@@ -138,6 +138,48 @@ def test_training_set_and_predictions_add_up(tiny_run):
     assert metrics[0].startswith("epoch,train_loss,val_loss") and len(metrics) == 2
 
 
+def test_onnx_export_classifies_a_shard_as_the_keras_job_did(tiny_run):
+    """results/astromer/export: the ONNX classifier under ONNX Runtime gives the probabilities
+    the (Keras) inference job wrote, to 1e-5, on a whole group of shards."""
+    from qzo.models.astromer.infer import classify_table, read_sequences, table_sequences
+    from qzo.models.astromer.runtime import OnnxClassifier
+    from qzo.models.astromer.windows import make_windows
+
+    export = tiny_run / "results/astromer/export"
+    record = json.loads((export / "export.json").read_text())
+    assert record["check_vs_keras"]["probabilities"]["max_abs"] < 1e-5
+    model_config = json.loads(
+        (tiny_run / "results/astromer/finetune/model/config.json").read_text()
+    )
+    pooled = model_config["encoder"]["d_model"] * (
+        2 if model_config["pooling"] == "mean_std" else 1
+    )
+    onnx = OnnxClassifier(export / "classifier.onnx", model_config["encoder"], 3, pooled)
+    group = pd.read_parquet(tiny_run / "results/astromer/predictions/group0.parquet")
+    columns = ["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]
+    for shard, keras_rows in group.groupby("shard"):
+        path = tiny_run / f"results/preprocess/dataset/{shard}.parquet"
+        table = read_sequences(path, errors=model_config["encoder"]["error_input"])
+        ours = classify_table(onnx, record["classes"], table).to_pandas()
+        assert list(ours["objectid"]) == list(keras_rows["objectid"])
+        np.testing.assert_allclose(ours[columns], keras_rows[columns], atol=1e-5, rtol=0)
+
+    # The README's way: plain onnxruntime on full windows (the job folds the padding into one
+    # token, which moves float32 rounding by ~1e-4).
+    import onnxruntime as ort
+
+    offsets, times, mags, errors = table_sequences(table, errors=True)
+    win = make_windows(offsets, times, mags, 200, single=True, errors=errors)
+    zeros = np.zeros(win.mask.shape[:2], np.float32)
+    session = ort.InferenceSession(str(export / "classifier.onnx"))
+    t, m, mask, e = win.times, win.mags, win.mask, win.errors
+    (probabilities,) = session.run(
+        ["probabilities"],
+        {"times": t, "mags": m, "mask": mask, "errors": e, "key_log_count": zeros},
+    )
+    np.testing.assert_allclose(probabilities, keras_rows[columns], atol=1e-3, rtol=0)
+
+
 def test_features_equal_an_all_sky_match(tiny_run):
     """Each object's AllWISE features come from its nearest AllWISE source within 1″ over the
     whole sky (upper limits missing), found through the shard and its margin."""

@@ -94,6 +94,7 @@ class AstromerSettings(_FromConfig):
     embeddings: bool
     precision: str
     precision_check_size: int
+    backend: str
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], **extra: Any) -> Self:

@@ -161,6 +161,29 @@ def astromer_finetune_fold(
     return result
 
 
+def astromer_export(
+    *,
+    model_config: StrPath,
+    model_weights: StrPath,
+    encoder: StrPath,
+    classifier: StrPath,
+    record: StrPath,
+) -> dict:
+    """The fine-tuned classifier and its encoder as ONNX files, checked against Keras
+    (:func:`qzo.models.astromer.export.export_model`); ``record`` is ``export.json``."""
+    from qzo.models.astromer.export import EXPORT_FILES, export_model
+    from qzo.models.astromer.infer import load_classifier
+
+    directory = Path(record).parent
+    given = [Path(p) for p in (encoder, classifier, record)]
+    if given != [directory / name for name in EXPORT_FILES]:
+        raise ValueError(f"astromer_export writes {EXPORT_FILES} into one directory, not {given}")
+    model, classes = load_classifier(model_config, model_weights)
+    result = export_model(model, classes, directory)
+    log.info("export checked against Keras: %s", json.dumps(result["check_vs_keras"]))
+    return result["check_vs_keras"]
+
+
 def astromer_infer(
     *,
     model_config: StrPath,
@@ -169,31 +192,38 @@ def astromer_infer(
     shards: Sequence[str],
     settings: dict,
     predictions: StrPath,
+    onnx_classifier: StrPath | None = None,
 ) -> dict:
     """Classify a group of shards (their preprocessed ``objects`` files, in the order of
     ``shards``); one Parquet with a ``shard`` column, written once.
 
-    The precision (``astromer.precision``) is settled first on the group's first light curves
-    (:func:`qzo.models.astromer.infer.choose_precision`) and logged.
+    The precision (``astromer.precision``) and then the engine (``astromer.backend``: Keras or
+    the ONNX export ``onnx_classifier`` under ONNX Runtime) are settled first on the group's
+    first light curves (:func:`qzo.models.astromer.infer.choose_precision`,
+    :func:`qzo.models.astromer.runtime.choose_backend`) and logged.
     """
     from qzo.models.astromer.encoder import takes_errors
     from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
+    from qzo.models.astromer.runtime import choose_backend
 
     cfg = AstromerSettings.from_config(settings)
     errors = takes_errors(json.loads(Path(model_config).read_text())["encoder"])
     _, offsets, times, mags, magerr = read_shard_sequences(objects[0], errors)
     n = min(len(offsets) - 1, cfg.precision_check_size)
-    model, classes, precision = choose_precision(
+    sample = (offsets[: n + 1], times, mags)
+    keras_model, classes, precision = choose_precision(
         model_config,
         model_weights,
         cfg.precision,
-        offsets[: n + 1],
-        times,
-        mags,
+        *sample,
         batch_size=cfg.batch_size,
         errors=magerr,
     )
     log.info("precision: %s", json.dumps(precision, sort_keys=True))
+    model, backend = choose_backend(
+        cfg.backend, keras_model, onnx_classifier, *sample, cfg.batch_size, magerr
+    )
+    log.info("backend: %s", json.dumps(backend, sort_keys=True))
     parts = []
     for path, shard in zip(objects, shards, strict=True):
         t = classify_shard(model, classes, path, cfg.batch_size, cfg.embeddings)
@@ -201,7 +231,7 @@ def astromer_infer(
         log.info("shard %s: %d objects classified", shard, t.num_rows)
     table = pa.concat_tables(parts)
     write_parquet_atomic(table, predictions)
-    return {"objects": table.num_rows, **precision}
+    return {"objects": table.num_rows, **precision, "backend": backend}
 
 
 def astromer_predictions(

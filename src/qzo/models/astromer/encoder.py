@@ -95,8 +95,9 @@ class EncoderBlock(layers.Layer):
         self.dropout2 = layers.Dropout(dropout)
 
     def _heads(self, x: Any) -> Any:
-        b, s = ops.shape(x)[0], ops.shape(x)[1]
-        return ops.transpose(ops.reshape(x, (b, s, self.num_heads, self.depth)), (0, 2, 1, 3))
+        # -1 for the batch: an explicit batch size from ops.shape is mistranslated by tf2onnx.
+        shape = (-1, ops.shape(x)[1], self.num_heads, self.depth)
+        return ops.transpose(ops.reshape(x, shape), (0, 2, 1, 3))
 
     def call(self, x: Any, mask_bias: Any, training: bool = False) -> Any:
         """``mask_bias`` (B, 1, S, S) is added to the attention logits."""
@@ -106,7 +107,7 @@ class EncoderBlock(layers.Layer):
         weights = ops.softmax(ops.cast(logits, "float32") + mask_bias, axis=-1)
         weights = ops.cast(weights, v.dtype)
         att = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
-        att = ops.reshape(att, (ops.shape(x)[0], ops.shape(x)[1], self.d_model))
+        att = ops.reshape(att, (-1, ops.shape(x)[1], self.d_model))
         att = self.dropout1(self.dense(att), training=training)
         out1 = self.layernorm1(x + att if self.residual else att)
         ffn = self.dropout2(self.ffn_out(self.ffn_hidden(out1)), training=training)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +16,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.models.astromer.embed import compiled
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
+from qzo.models.astromer.runtime import OnnxClassifier
 from qzo.models.astromer.train import Classifier
 from qzo.models.astromer.windows import compact_windows, make_windows
 
@@ -120,8 +122,13 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _eager_head(model: Classifier) -> Callable[[dict[str, Any]], tuple[Any, Any]]:
+    """Logits and pooled embedding from eager calls (the exact path)."""
+    return lambda inputs: (model(inputs), model.embed(inputs))
+
+
 def classify(
-    model: Classifier,
+    model: Classifier | OnnxClassifier,
     offsets: ArrayLike,
     times: ArrayLike,
     mags: ArrayLike,
@@ -135,21 +142,24 @@ def classify(
     ``pooling: mean_std``).
 
     One window per light curve (the pipeline keeps ≤ 200 nights). The default runs the compact
-    windows (padding folded into one token, windows batched by length) XLA-compiled; ``exact``
-    runs the full windows eagerly. ``errors`` (flat, like ``mags``): the magnitude errors, which
+    windows (padding folded into one token, windows batched by length), XLA-compiled for a
+    Keras model or under ONNX Runtime for an :class:`OnnxClassifier`; ``exact`` runs the full
+    windows eagerly (Keras only). ``errors`` (flat, like ``mags``): the magnitude errors, which
     an encoder with ``error_input`` needs.
     """
-    window = model.encoder.config_["window"]
+    onnx = isinstance(model, OnnxClassifier)
+    if exact and onnx:
+        raise ValueError("exact: full windows run eagerly in Keras, not under ONNX Runtime")
     win = make_windows(
         np.asarray(offsets),
         np.asarray(times),
         np.asarray(mags),
-        window,
+        model.encoder_config["window"],
         single=True,
         errors=None if errors is None else np.asarray(errors),
     )
     n = len(win.owner)
-    logits = np.zeros((n, model.logits.units), np.float32)
+    logits = np.zeros((n, model.n_classes), np.float32)
     emb = np.zeros((n, model.pooled_size), np.float32) if with_embeddings else None
     if exact:
         batches = [
@@ -157,13 +167,19 @@ def classify(
             for s in range(0, n, batch_size)
         ]
     else:
-        batches = [(b.inputs, b.index) for b in compact_windows(win, batch_size, full_batches=True)]
-    run_head = compiled(model, "logits_and_embedding")
+        # XLA compiles once per shape: one batch size, lengths rounded up to a multiple of 8.
+        # ONNX Runtime takes any shape, so it runs no padding rows or positions.
+        compact = compact_windows(win, batch_size, multiple=1 if onnx else 8, full_batches=not onnx)
+        batches = [(b.inputs, b.index) for b in compact]
+    run_head: Callable[[dict[str, Any]], tuple[Any, Any]]
+    if isinstance(model, OnnxClassifier):
+        run_head = model.logits_and_embedding
+    elif exact:
+        run_head = _eager_head(model)
+    else:
+        run_head = compiled(model, "logits_and_embedding")
     for inputs, index in batches:
-        if exact:
-            out_logits, out_emb = model(inputs), model.embed(inputs)
-        else:
-            out_logits, out_emb = run_head(inputs)
+        out_logits, out_emb = run_head(inputs)
         logits[index] = np.asarray(out_logits, np.float32)[: len(index)]
         if emb is not None:
             emb[index] = np.asarray(out_emb, np.float32)[: len(index)]
@@ -209,7 +225,7 @@ def read_shard_sequences(
 
 
 def classify_table(
-    model: Classifier,
+    model: Classifier | OnnxClassifier,
     classes: Sequence[str],
     table: pa.Table,
     batch_size: int = 256,
@@ -218,7 +234,7 @@ def classify_table(
     """``objectid``, ``p_lc_<class>`` per light curve of ``table`` (``objectid``, ``mjd``,
     ``mag``, and ``magerr`` for a model that takes errors), and ``embedding`` (a fixed-size
     list: the pooled embedding) if asked."""
-    offsets, times, mags, errors = table_sequences(table, takes_errors(model.encoder.config_))
+    offsets, times, mags, errors = table_sequences(table, takes_errors(model.encoder_config))
     probs, emb = classify(
         model,
         offsets,
@@ -239,12 +255,12 @@ def classify_table(
 
 
 def classify_shard(
-    model: Classifier,
+    model: Classifier | OnnxClassifier,
     classes: Sequence[str],
     preprocessed_path: StrPath,
     batch_size: int = 256,
     with_embeddings: bool = False,
 ) -> pa.Table:
     """:func:`classify_table` on one preprocessed shard."""
-    table = read_sequences(preprocessed_path, takes_errors(model.encoder.config_))
+    table = read_sequences(preprocessed_path, takes_errors(model.encoder_config))
     return classify_table(model, classes, table, batch_size, with_embeddings)

@@ -98,6 +98,14 @@ class Classifier(keras.Model):
         }
 
     @property
+    def encoder_config(self) -> dict[str, Any]:
+        return self.encoder.config_
+
+    @property
+    def n_classes(self) -> int:
+        return self.logits.units
+
+    @property
     def pooled_size(self) -> int:
         """Length of the vector :meth:`embed` returns."""
         return self.encoder.config_["d_model"] * (2 if self.pooling == "mean_std" else 1)
