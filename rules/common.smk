@@ -385,7 +385,11 @@ def final_outputs():
         results("preprocess/summary.json"),
         results("labels/summary.json"),
         results("astromer/predictions/done.json"),
-        results("astromer/export/export.json"),
+        *(
+            [results("astromer/export/export.json")]
+            if config["astromer"]["export"]
+            else []
+        ),
         results("catalog/summary.json"),
         results("evaluate/summary.json"),
         *[PARTITIONED.format(catalog=c) for c in REPARTITIONED],

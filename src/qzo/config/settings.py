@@ -94,6 +94,7 @@ class AstromerSettings(_FromConfig):
     embeddings: bool
     precision: str
     precision_check_size: int
+    export: bool
     backend: str
 
     @classmethod

@@ -13,7 +13,13 @@ from conftest import data_path
 
 from qzo.models.astromer.embed import compiled, encode_windows
 from qzo.models.astromer.encoder import AstromerEncoder
-from qzo.models.astromer.export import EXPORT_FILES, check_windows, export_encoder, export_model
+from qzo.models.astromer.export import (
+    EXPORT_FILES,
+    check_windows,
+    export_classifier,
+    export_encoder,
+    export_model,
+)
 from qzo.models.astromer.infer import classify
 from qzo.models.astromer.runtime import OnnxClassifier, choose_backend, onnx_session
 from qzo.models.astromer.train import Classifier
@@ -52,13 +58,26 @@ def light_curves(n=300, seed=4):
     return offsets, times, mags, errors
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The published layout's classifier (seed 0) and the directory of its export."""
+    model = classifier(*VARIANTS["published"])
+    directory = tmp_path_factory.mktemp("published")
+    export_model(model, CLASSES, directory)
+    return model, directory
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_the_export_gives_the_keras_probabilities_to_1e5(variant, tmp_path):
+def test_the_export_gives_the_keras_probabilities_to_1e5(variant, published, tmp_path):
     options, pooling = VARIANTS[variant]
-    model = classifier(options, pooling)
-    record = export_model(model, CLASSES, tmp_path)
+    if variant == "published":
+        model, tmp_path = published
+        record = json.loads((tmp_path / "export.json").read_text())
+    else:
+        model = classifier(options, pooling)
+        record = export_model(model, CLASSES, tmp_path)
+        assert json.loads((tmp_path / "export.json").read_text()) == record
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(EXPORT_FILES)
-    assert json.loads((tmp_path / "export.json").read_text()) == record
     assert record["classes"] == CLASSES and record["window"] == 200
     assert record["check_vs_keras"]["probabilities"]["max_abs"] < 1e-5
     assert record["check_vs_keras"]["embeddings"]["max_rel"] < 1e-5
@@ -97,27 +116,27 @@ def test_the_published_encoder_exports_to_the_astromer_onnx_layout(tmp_path):
     assert off_onnx <= 2 * off_xla and off_onnx <= 5e-5 * np.abs(reference).max()
 
 
-def test_backend_choice_is_measured_and_refuses_an_export_that_disagrees(tmp_path):
-    model = classifier({}, "mean", seed=0)
-    export_model(model, CLASSES, tmp_path / "same")
-    export_model(classifier({}, "mean", seed=1), CLASSES, tmp_path / "other")
+def test_backend_choice_is_measured_and_refuses_an_export_that_disagrees(published, tmp_path):
+    model, directory = published
+    other = tmp_path / "other" / "classifier.onnx"
+    other.parent.mkdir()
+    export_classifier(classifier({}, "mean", seed=1), other)
     offsets, times, mags, _ = light_curves(n=60)
     sample = (offsets, times, mags)
 
     chosen, record = choose_backend("keras", model, None, *sample)
     assert chosen is model and record == {"backend": "keras", "requested": "keras"}
 
-    chosen, record = choose_backend("onnx", model, tmp_path / "same/classifier.onnx", *sample)
+    chosen, record = choose_backend("onnx", model, directory / "classifier.onnx", *sample)
     assert isinstance(chosen, OnnxClassifier) and record["backend"] == "onnx"
     assert record["checked_on"] == 60 and record["max_abs_diff"] < 1e-5
 
-    chosen, record = choose_backend("auto", model, tmp_path / "same/classifier.onnx", *sample)
+    chosen, record = choose_backend("auto", model, directory / "classifier.onnx", *sample)
     assert record["keras_lc_per_s"] > 0 and record["onnx_lc_per_s"] > 0
     faster = "onnx" if record["onnx_lc_per_s"] > record["keras_lc_per_s"] else "keras"
     assert record["backend"] == faster
     assert isinstance(chosen, OnnxClassifier) == (faster == "onnx")
 
-    other = tmp_path / "other/classifier.onnx"
     chosen, record = choose_backend("auto", model, other, *sample)
     assert chosen is model and record["backend"] == "keras" and record["max_abs_diff"] > 1e-4
     with pytest.raises(ValueError, match=r"other/classifier\.onnx.*re-export or use keras"):
