@@ -17,7 +17,7 @@ rule astromer_pretrain:
     resources:
         gpu=1,
     params:
-        settings=config["astromer"],
+        settings=TRAINING_SETTINGS,
         # Training state: a checkpoint after every epoch, so a killed job resumes.
         checkpoints=results("astromer/pretrain/checkpoints"),
         # Published initial weights (astromer.init_weights), unpacked once.
@@ -47,7 +47,7 @@ rule astromer_finetune:
     resources:
         gpu=1,
     params:
-        settings=config["astromer"],
+        settings=TRAINING_SETTINGS,
         # Training state: a checkpoint after every epoch, so a killed job resumes.
         checkpoints=results("astromer/finetune/checkpoints"),
     script:
@@ -74,7 +74,7 @@ rule astromer_finetune_fold:
     resources:
         gpu=1,
     params:
-        settings=config["astromer"],
+        settings=TRAINING_SETTINGS,
         # Training state: a checkpoint after every epoch, so a killed job resumes.
         checkpoints=results("astromer/folds/fold{fold}/checkpoints"),
     script:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from conftest import CUTS, REPO, TINY, catalog_files, real_data_config, write_config
@@ -328,6 +329,23 @@ def test_rerun_has_nothing_to_do(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_how_inference_runs_does_not_retrain(tiny_run, tmp_path):
+    """astromer.backend, precision and batch_size are inference keys: a dry run after changing
+    them reruns inference and what follows it, never the training rules."""
+    config = yaml.safe_load(TINY.read_text())
+    config["astromer"].update(backend="auto", precision="float32", batch_size=64)
+    # Same key order as tiny.yaml: Snakemake compares params as written (a reordered dict
+    # counts as changed).
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config, sort_keys=False))
+    proc = snakemake(tiny_run, "-n", configfile=changed)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    planned = proc.stdout + proc.stderr
+    assert "rule astromer_infer:" in planned
+    for rule in ("astromer_pretrain", "astromer_finetune", "astromer_finetune_fold", "labels"):
+        assert f"rule {rule}:" not in planned
 
 
 def test_job_killed_mid_write_is_remade_by_rerun_incomplete(tiny_run, tmp_path):

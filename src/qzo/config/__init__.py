@@ -3,15 +3,18 @@ typed views of the sections the library uses. Imports nothing heavy: the Snakefi
 while it is parsed, in every cluster job."""
 
 from qzo.config.settings import (
+    ASTROMER_INFERENCE_KEYS,
     AstromerSettings,
     PartitionSettings,
     PreprocessSettings,
     StageSettings,
     XGBSettings,
+    training_section,
 )
 from qzo.config.validate import SCHEMA_PATH, default_config, load_config, validate_config
 
 __all__ = [
+    "ASTROMER_INFERENCE_KEYS",
     "SCHEMA_PATH",
     "AstromerSettings",
     "PartitionSettings",
@@ -20,5 +23,6 @@ __all__ = [
     "XGBSettings",
     "default_config",
     "load_config",
+    "training_section",
     "validate_config",
 ]

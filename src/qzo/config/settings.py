@@ -66,6 +66,24 @@ class StageSettings(_FromConfig):
     seed: int
 
 
+#: Keys of the ``astromer`` section that only inference reads. The training rules' params leave
+#: them out (:func:`training_section`), so changing how inference runs never retrains.
+ASTROMER_INFERENCE_KEYS = (
+    "shards_per_job",
+    "batch_size",
+    "embeddings",
+    "precision",
+    "precision_check_size",
+    "export",
+    "backend",
+)
+
+
+def training_section(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``astromer`` section without :data:`ASTROMER_INFERENCE_KEYS`."""
+    return {k: v for k, v in section.items() if k not in ASTROMER_INFERENCE_KEYS}
+
+
 @dataclass(frozen=True)
 class AstromerSettings(_FromConfig):
     """Config section ``astromer``: the encoder, its two training stages and inference."""
@@ -101,6 +119,15 @@ class AstromerSettings(_FromConfig):
     def from_config(cls, section: Mapping[str, Any], **extra: Any) -> Self:
         stages = {s: StageSettings.from_config(section[s]) for s in ("pretrain", "finetune")}
         return super().from_config({**section, **stages}, **extra)
+
+    @classmethod
+    def for_training(cls, section: Mapping[str, Any]) -> Self:
+        """Settings from a training rule's section (:func:`training_section`, or a whole one):
+        the inference keys it lacks take their defaults, which training never reads."""
+        from qzo.config.validate import default_config
+
+        defaults = default_config()["astromer"]
+        return cls.from_config({**{k: defaults[k] for k in ASTROMER_INFERENCE_KEYS}, **section})
 
     @property
     def architecture(self) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def astromer_pretrain(
     loss, the encoder's architecture, the data) and the per-epoch ``metrics``."""
     from qzo.models.astromer.fitting import pretrain_encoder, sky_sample
 
-    cfg = AstromerSettings.from_config(settings)
+    cfg = AstromerSettings.for_training(settings)
     if cfg.pretrain_data == "sky":
         if preprocess_summary is None:
             raise ValueError("astromer_pretrain on the sky needs the preprocessing summary")
@@ -103,7 +103,7 @@ def astromer_finetune(
         split_mask(table, "train"),
         encoder_weights,
         encoder_summary,
-        AstromerSettings.from_config(settings),
+        AstromerSettings.for_training(settings),
         checkpoints,
     )
     save_classifier(model, model_config, model_weights)
@@ -150,7 +150,7 @@ def astromer_finetune_fold(
         split_mask(table, "train") & (folds != fold),
         encoder_weights,
         encoder_summary,
-        AstromerSettings.from_config(settings),
+        AstromerSettings.for_training(settings),
         checkpoints,
     )
     probs = class_probabilities(model, rows(table, folds == fold))

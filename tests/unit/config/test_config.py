@@ -140,3 +140,17 @@ def test_every_config_key_is_read_by_some_code():
     keys = [key for key, _ in _leaf_keys(schema, default_config())]
     unread = [key for key in keys if not read(key.rsplit(".", 1)[-1])]
     assert not unread, f"config keys no code reads: {unread}"
+
+
+def test_training_rules_take_the_astromer_section_without_the_inference_keys():
+    from qzo.config import ASTROMER_INFERENCE_KEYS, AstromerSettings, training_section
+
+    section = {**default_config()["astromer"], "backend": "onnx", "batch_size": 7, "d_model": 48}
+    training = training_section(section)
+    assert not set(ASTROMER_INFERENCE_KEYS) & set(training) and training["d_model"] == 48
+    full, trained = AstromerSettings.from_config(section), AstromerSettings.for_training(training)
+    assert trained.d_model == 48 and trained.architecture == full.architecture
+    assert trained.pretrain == full.pretrain and trained.finetune == full.finetune
+    # Keys it never reads take their defaults.
+    assert (trained.backend, trained.batch_size) == ("keras", 256)
+    assert AstromerSettings.for_training(section) == full
