@@ -22,9 +22,10 @@ def test_schema_in_config_dir_is_the_library_schema():
     assert (REPO / "config" / "config.schema.yaml").resolve() == SCHEMA_PATH.resolve()
 
 
-def _leaf_keys(node: dict, defaults: object, prefix: str = ""):
-    """(dotted key, default) of every scalar or list key under a schema node ($refs resolved)."""
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+def _leaf_keys(node: dict, defaults: object, prefix: str = "", schema: dict | None = None):
+    """(dotted key, default) of every scalar or list key under a schema node ($refs resolved
+    in ``schema``, the whole schema: ``node`` itself at the top)."""
+    schema = node if schema is None else schema
     if "$ref" in node:
         ref = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
         node = {**ref, "properties": {**ref["properties"], **node.get("properties", {})}}
@@ -33,7 +34,7 @@ def _leaf_keys(node: dict, defaults: object, prefix: str = ""):
         yield prefix.rstrip("."), defaults
     for name, sub in properties.items():
         child = defaults.get(name) if isinstance(defaults, dict) else None
-        yield from _leaf_keys(sub, child, f"{prefix}{name}.")
+        yield from _leaf_keys(sub, child, f"{prefix}{name}.", schema)
 
 
 def test_readme_documents_every_key_with_the_schema_default():
