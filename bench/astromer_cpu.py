@@ -17,11 +17,11 @@ import time
 
 import numpy as np
 
-from qzo.models.astromer.embed import encode_like_reference, mean_embeddings
+from qzo.models.astromer.embed import encode_like_reference, engine_batches, mean_embeddings
 from qzo.models.astromer.export import to_onnx
 from qzo.models.astromer.runtime import fed_inputs, onnx_session
 from qzo.models.astromer.weights import load_pretrained_encoder, resolve_weights
-from qzo.models.astromer.windows import compact_windows, make_windows
+from qzo.models.astromer.windows import make_windows
 from qzo.testing.astromer_reference import run_reference
 
 from .common import REPO, median_pair, workdir, write_result
@@ -103,8 +103,8 @@ def main() -> dict:
     assert ref is not None
     # The roofline: operations per light curve on each path, and the machine's peak.
     win = make_windows(offsets, x[:, 0], x[:, 1], model.config_["window"])
-    xla_batches = list(compact_windows(win, BATCH, full_batches=True))
-    ort_batches = list(compact_windows(win, BATCH, multiple=1))
+    xla_batches = list(engine_batches(win, BATCH, xla=True))
+    ort_batches = list(engine_batches(win, BATCH, xla=False))
     ours_flops, ort_flops = (
         encoder_flops(
             np.array([b.inputs["mask"].shape[1] for b in batches]),

@@ -147,14 +147,15 @@ def slurm_group_sizes() -> dict[str, int]:
     return {rule: int(sizes.get(group, 1)) for rule, group in profile.get("groups", {}).items()}
 
 
-def classifier_rate(on_gpu: bool) -> dict | None:
-    """`astromer_gpu`'s result (the paper-size classifier, 200-night windows) if it was
-    measured on a GPU (``on_gpu``) or on the CPU (not ``on_gpu``)."""
+def classifier_rates() -> tuple[dict | None, dict | None]:
+    """`astromer_gpu`'s result (the paper-size classifier, 200-night windows) as (GPU, CPU):
+    the one it was measured on, None for the other (both None if it has not run)."""
     path = RESULTS / "astromer_gpu.json"
     if not path.exists():
-        return None
+        return None, None
     result = json.loads(path.read_text())
-    return result if (result.get("device", "CPU") != "CPU") == on_gpu else None
+    on_gpu = result.get("device", "CPU") != "CPU"
+    return (result, None) if on_gpu else (None, result)
 
 
 def project(costs: pd.DataFrame, objects_in: int, objects_out: int, stored: dict) -> dict:
@@ -186,8 +187,7 @@ def project(costs: pd.DataFrame, objects_in: int, objects_out: int, stored: dict
     core_hours = {r: v["core_hours_dr20"] for r, v in per_stage.items()}
     dominant = max(core_hours, key=lambda r: core_hours[r])
     total = sum(core_hours.values())
-    gpu = classifier_rate(on_gpu=True)
-    cpu = classifier_rate(on_gpu=False)
+    gpu, cpu = classifier_rates()
     infer_core_hours = core_hours.get("astromer_infer", 0.0)
     gpu_hours = round(DR20_G_KEPT / gpu["value"] / 3600, 2) if gpu else None
     paper_size = DR20_G_KEPT / cpu["value"] * (os.cpu_count() or 1) / 3600 if cpu else None

@@ -142,7 +142,13 @@ def test_training_set_and_predictions_add_up(tiny_run):
 def test_onnx_export_classifies_a_shard_as_the_keras_job_did(tiny_run):
     """results/astromer/export: the ONNX classifier under ONNX Runtime gives the probabilities
     the (Keras) inference job wrote, to 1e-5, on a whole group of shards."""
-    from qzo.models.astromer.infer import classify_table, read_sequences, table_sequences
+    from qzo.models.astromer.encoder import takes_errors
+    from qzo.models.astromer.infer import (
+        classify_table,
+        load_classifier,
+        read_sequences,
+        table_sequences,
+    )
     from qzo.models.astromer.runtime import OnnxClassifier
     from qzo.models.astromer.windows import make_windows
 
@@ -154,18 +160,14 @@ def test_onnx_export_classifies_a_shard_as_the_keras_job_did(tiny_run):
     assert "rule astromer_finetune:" not in proc.stderr
     record = json.loads((export / "export.json").read_text())
     assert record["check_vs_keras"]["probabilities"]["max_abs"] < 1e-5
-    model_config = json.loads(
-        (tiny_run / "results/astromer/finetune/model/config.json").read_text()
-    )
-    pooled = model_config["encoder"]["d_model"] * (
-        2 if model_config["pooling"] == "mean_std" else 1
-    )
-    onnx = OnnxClassifier(export / "classifier.onnx", model_config["encoder"], 3, pooled)
+    model_dir = tiny_run / "results/astromer/finetune/model"
+    keras_model, _ = load_classifier(model_dir / "config.json", model_dir / "classifier.weights.h5")
+    onnx = OnnxClassifier.like(export / "classifier.onnx", keras_model)
     group = pd.read_parquet(tiny_run / "results/astromer/predictions/group0.parquet")
     columns = ["p_lc_galaxy", "p_lc_QSO", "p_lc_star"]
     for shard, keras_rows in group.groupby("shard"):
         path = tiny_run / f"results/preprocess/dataset/{shard}.parquet"
-        table = read_sequences(path, errors=model_config["encoder"]["error_input"])
+        table = read_sequences(path, errors=takes_errors(onnx.encoder_config))
         ours = classify_table(onnx, record["classes"], table).to_pandas()
         assert list(ours["objectid"]) == list(keras_rows["objectid"])
         np.testing.assert_allclose(ours[columns], keras_rows[columns], atol=1e-5, rtol=0)

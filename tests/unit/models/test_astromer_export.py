@@ -1,6 +1,5 @@
 """The ONNX export of the light-curve classifier and the choice of inference engine."""
 
-import itertools
 import json
 
 import numpy as np
@@ -166,8 +165,8 @@ def test_check_windows_follow_the_encoder_inputs():
 def test_inference_jobs_run_the_export_they_are_given(tmp_path):
     """Rules astromer_export then astromer_infer with backend onnx: the job logs and returns
     the engine and writes the probabilities Keras gives, to 1e-5."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
+    from test_astromer_infer import shard_file
 
     from qzo.config import default_config
     from qzo.models.astromer.infer import classify_shard, load_classifier, save_classifier
@@ -184,19 +183,8 @@ def test_inference_jobs_run_the_export_they_are_given(tmp_path):
         classifier=paths["classifier"],
         record=paths["export"],
     )
-    offsets, times, mags, _ = light_curves(n=80)
     shard = tmp_path / "shard.parquet"
-    lists = [slice(a, b) for a, b in itertools.pairwise(offsets)]
-    pq.write_table(
-        pa.table(
-            {
-                "objectid": np.arange(80, dtype=np.int64),
-                "mjd": pa.array([times[s] for s in lists], pa.list_(pa.float64())),
-                "mag": pa.array([mags[s].astype(np.float32) for s in lists]),
-            }
-        ),
-        shard,
-    )
+    shard_file(shard, n=80)
     settings = {**default_config()["astromer"], "backend": "onnx"}
     out = tmp_path / "group0.parquet"
     result = astromer_infer(

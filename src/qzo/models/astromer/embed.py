@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from qzo.models.astromer.encoder import AstromerEncoder
-from qzo.models.astromer.windows import Windows, compact_windows, make_windows
+from qzo.models.astromer.windows import CompactBatch, Windows, compact_windows, make_windows
 
 _GRAPHS: dict[tuple[int, str], Callable[..., Any]] = {}
 
@@ -26,6 +26,13 @@ def compiled(model: Any, method: str = "call") -> Callable[..., Any]:
     return _GRAPHS[key]
 
 
+def engine_batches(win: Windows, batch_size: int, xla: bool) -> Iterator[CompactBatch]:
+    """Compact batches shaped for the engine that runs them: XLA compiles once per shape, so
+    one batch size and lengths rounded up to a multiple of 8; ONNX Runtime (``xla`` False)
+    takes any shape, so no padding rows or positions."""
+    return compact_windows(win, batch_size, multiple=8 if xla else 1, full_batches=xla)
+
+
 def encode_windows_compact(
     model: AstromerEncoder, win: Windows, batch_size: int = 16
 ) -> list[np.ndarray]:
@@ -37,7 +44,7 @@ def encode_windows_compact(
     """
     out: list = [None] * len(win.owner)
     run = compiled(model)
-    for batch in compact_windows(win, batch_size, full_batches=True):
+    for batch in engine_batches(win, batch_size, xla=True):
         emb = np.asarray(run(batch.inputs))
         for row, (i, n) in enumerate(zip(batch.index, batch.length, strict=True)):
             out[i] = emb[row, :n]
@@ -103,11 +110,7 @@ def mean_embeddings(
     else:
         sums = np.zeros((len(win.owner), d), np.float32)
         run = window_sums or compiled(model, "real_sums")
-        compiled_once = window_sums is None  # XLA: few shapes; others: no padding at all
-        batches = compact_windows(
-            win, batch_size, multiple=8 if compiled_once else 1, full_batches=compiled_once
-        )
-        for batch in batches:
+        for batch in engine_batches(win, batch_size, xla=window_sums is None):
             sums[batch.index] = np.asarray(run(batch.inputs))[: len(batch.index)]
     n_lc = len(np.asarray(offsets)) - 1
     total = np.zeros((n_lc, d), np.float64)

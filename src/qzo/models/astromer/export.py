@@ -128,6 +128,7 @@ def max_difference(reference: np.ndarray, other: np.ndarray) -> dict[str, float]
 def export_model(model: Classifier, classes: list[str], directory: StrPath) -> dict:
     """Write ``encoder.onnx``, ``classifier.onnx`` and ``export.json`` into ``directory``;
     each graph is run with ONNX Runtime on :func:`check_windows` and compared with Keras."""
+    from qzo.models.astromer.infer import softmax
     from qzo.models.astromer.runtime import fed_inputs, onnx_session
 
     out = Path(directory)
@@ -141,7 +142,6 @@ def export_model(model: Classifier, classes: list[str], directory: StrPath) -> d
     (emb,) = encoder.run(["embeddings"], plain)
     logits, probs = classifier.run(["logits", "probabilities"], fed_inputs(classifier, inputs))
     keras_logits = np.asarray(model(plain), np.float32)
-    e = np.exp(keras_logits - keras_logits.max(axis=1, keepdims=True))
     record = {
         "format": "ONNX",
         "opset": OPSET,
@@ -168,7 +168,7 @@ def export_model(model: Classifier, classes: list[str], directory: StrPath) -> d
         "check_vs_keras": {
             "embeddings": max_difference(np.asarray(model.encoder(plain)), emb),
             "logits": max_difference(keras_logits, logits),
-            "probabilities": max_difference(e / e.sum(axis=1, keepdims=True), probs),
+            "probabilities": max_difference(softmax(keras_logits.astype(np.float64)), probs),
         },
     }
     write_json_atomic(record, out / EXPORT_FILES[2])

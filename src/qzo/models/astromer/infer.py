@@ -14,11 +14,11 @@ from numpy.typing import ArrayLike
 
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
-from qzo.models.astromer.embed import compiled
+from qzo.models.astromer.embed import compiled, engine_batches
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.runtime import OnnxClassifier
 from qzo.models.astromer.train import Classifier
-from qzo.models.astromer.windows import compact_windows, make_windows
+from qzo.models.astromer.windows import make_windows
 
 CLASS_NAMES = ("galaxy", "QSO", "star")
 
@@ -117,7 +117,8 @@ def choose_precision(
     return reference, classes, {**record, "precision": "float32"}
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, n_classes) logits."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
@@ -167,10 +168,7 @@ def classify(
             for s in range(0, n, batch_size)
         ]
     else:
-        # XLA compiles once per shape: one batch size, lengths rounded up to a multiple of 8.
-        # ONNX Runtime takes any shape, so it runs no padding rows or positions.
-        compact = compact_windows(win, batch_size, multiple=1 if onnx else 8, full_batches=not onnx)
-        batches = [(b.inputs, b.index) for b in compact]
+        batches = [(b.inputs, b.index) for b in engine_batches(win, batch_size, xla=not onnx)]
     run_head: Callable[[dict[str, Any]], tuple[Any, Any]]
     if isinstance(model, OnnxClassifier):
         run_head = model.logits_and_embedding
@@ -183,7 +181,7 @@ def classify(
         logits[index] = np.asarray(out_logits, np.float32)[: len(index)]
         if emb is not None:
             emb[index] = np.asarray(out_emb, np.float32)[: len(index)]
-    return _softmax(logits.astype(np.float64)).astype(np.float32), emb
+    return softmax(logits.astype(np.float64)).astype(np.float32), emb
 
 
 #: A preprocessed table's columns the light-curve model reads (``magerr`` only when it needs it).
