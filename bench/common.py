@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).parent / "results"
-WORK = Path(__file__).parent / "work"
+#: Where results and scratch files go (``QZO_BENCH_RESULTS`` / ``QZO_BENCH_WORK`` move them, e.g.
+#: for a test that runs a benchmark without touching the recorded results).
+RESULTS = Path(os.environ.get("QZO_BENCH_RESULTS", Path(__file__).parent / "results"))
+WORK = Path(os.environ.get("QZO_BENCH_WORK", Path(__file__).parent / "work"))
 REPO = Path(__file__).resolve().parents[1]
 
 

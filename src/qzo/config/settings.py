@@ -114,6 +114,7 @@ class AstromerSettings(_FromConfig):
     precision_check_size: int
     export: bool
     backend: str
+    keras_backend: str
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], **extra: Any) -> Self:

@@ -1,7 +1,8 @@
 """Stages of ``rules/astromer.smk``: pretraining, fine-tuning (full and per cross-fitting fold),
 classification of groups of shards, and the check that every object was classified once.
 
-TensorFlow is imported inside the stages, so importing this module stays cheap."""
+Keras is imported inside the stages, after each has set its backend (``astromer.keras_backend``),
+so importing this module stays cheap."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ from qzo.io.atomic import atomic_path, write_json_atomic, write_parquet_atomic
 from qzo.io.ids import check_one_each
 
 log = logging.getLogger(__name__)
+
+
+def _settings(settings: dict, training: bool) -> AstromerSettings:
+    """The ``astromer`` section's settings (a training rule's, or inference's whole section),
+    with Keras set to run on its ``keras_backend``."""
+    from qzo.models.astromer.backend import select
+
+    cfg = (AstromerSettings.for_training if training else AstromerSettings.from_config)(settings)
+    select(cfg.keras_backend)
+    return cfg
 
 
 def _copy_log(checkpoints: StrPath, metrics: StrPath) -> None:
@@ -48,9 +59,9 @@ def astromer_pretrain(
     val split). Resumes from ``checkpoints`` after a kill; published initial weights are
     unpacked in ``weights_cache``. Writes the encoder's ``weights``, a ``summary`` (epochs, best
     loss, the encoder's architecture, the data) and the per-epoch ``metrics``."""
+    cfg = _settings(settings, training=True)
     from qzo.models.astromer.fitting import pretrain_encoder, sky_sample
 
-    cfg = AstromerSettings.for_training(settings)
     if cfg.pretrain_data == "sky":
         if preprocess_summary is None:
             raise ValueError("astromer_pretrain on the sky needs the preprocessing summary")
@@ -90,6 +101,7 @@ def astromer_finetune(
     probabilities for every training-set row (in-sample on the train split: used only to measure
     what in-sample stacking would report), the per-epoch ``metrics`` and a ``summary`` with the
     test accuracy."""
+    cfg = _settings(settings, training=True)
     from qzo.models.astromer.fitting import (
         class_probabilities,
         finetune_classifier,
@@ -103,7 +115,7 @@ def astromer_finetune(
         split_mask(table, "train"),
         encoder_weights,
         encoder_summary,
-        AstromerSettings.for_training(settings),
+        cfg,
         checkpoints,
     )
     save_classifier(model, model_config, model_weights)
@@ -133,6 +145,7 @@ def astromer_finetune_fold(
 ) -> dict:
     """Cross-fitting: stage 2 on the train split without fold ``fold``; writes the probabilities
     of that fold's rows (out of sample), the per-epoch ``metrics`` and a ``summary``."""
+    cfg = _settings(settings, training=True)
     from qzo.models.astromer.fitting import (
         class_probabilities,
         finetune_classifier,
@@ -150,7 +163,7 @@ def astromer_finetune_fold(
         split_mask(table, "train") & (folds != fold),
         encoder_weights,
         encoder_summary,
-        AstromerSettings.for_training(settings),
+        cfg,
         checkpoints,
     )
     probs = class_probabilities(model, rows(table, folds == fold))
@@ -170,7 +183,11 @@ def astromer_export(
     record: StrPath,
 ) -> dict:
     """The fine-tuned classifier and its encoder as ONNX files, checked against Keras
-    (:func:`qzo.models.astromer.export.export_model`); ``record`` is ``export.json``."""
+    (:func:`qzo.models.astromer.export.export_model`); ``record`` is ``export.json``. Runs on
+    TensorFlow (the converter's input) whatever ``keras_backend`` trained the weights."""
+    from qzo.models.astromer.backend import select
+
+    select("tensorflow")
     from qzo.models.astromer.export import EXPORT_FILES, export_model
     from qzo.models.astromer.infer import load_classifier
 
@@ -202,11 +219,11 @@ def astromer_infer(
     first light curves (:func:`qzo.models.astromer.infer.choose_precision`,
     :func:`qzo.models.astromer.runtime.choose_backend`) and logged.
     """
+    cfg = _settings(settings, training=False)
     from qzo.models.astromer.encoder import takes_errors
     from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
     from qzo.models.astromer.runtime import choose_backend
 
-    cfg = AstromerSettings.from_config(settings)
     errors = takes_errors(json.loads(Path(model_config).read_text())["encoder"])
     _, offsets, times, mags, magerr = read_shard_sequences(objects[0], errors)
     n = min(len(offsets) - 1, cfg.precision_check_size)

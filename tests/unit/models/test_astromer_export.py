@@ -10,7 +10,8 @@ pytest.importorskip("onnxruntime")
 
 from conftest import data_path
 
-from qzo.models.astromer.embed import compiled, encode_windows
+from qzo.models.astromer.backend import compiled
+from qzo.models.astromer.embed import encode_windows
 from qzo.models.astromer.encoder import AstromerEncoder
 from qzo.models.astromer.export import (
     EXPORT_FILES,

@@ -106,21 +106,29 @@ def test_min_delta_ends_a_stage_whose_loss_only_crawls(tmp_path):
 
 
 def test_training_resumes_after_a_kill(tmp_path):
+    """Killed after two epochs and rerun, training goes on from its checkpoint (weights,
+    optimizer, dropout seeds, patience) and ends exactly where an uninterrupted run ends."""
     rng = np.random.default_rng(4)
     train, y_train = toy(120, rng)
     val, y_val = toy(40, rng)
 
     def run(epochs, ckpt):
+        keras.utils.set_random_seed(7)  # the same initial weights in every run
         model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
         settings = stage(epochs=epochs, batch_size=32, patience=100, seed=2)
-        return finetune(model, train, y_train, val, y_val, settings, ckpt, ckpt / "log.csv")
+        summary = finetune(model, train, y_train, val, y_val, settings, ckpt, ckpt / "log.csv")
+        return summary, model.get_weights()
 
-    (tmp_path / "a").mkdir()
-    run(2, tmp_path / "a")  # "killed" after two epochs
-    resumed = run(4, tmp_path / "a")
-    rows = list(csv.DictReader(open(tmp_path / "a" / "log.csv")))
+    for name in ("killed", "whole"):
+        (tmp_path / name).mkdir()
+    run(2, tmp_path / "killed")  # "killed" after two epochs
+    resumed, resumed_weights = run(4, tmp_path / "killed")
+    whole, whole_weights = run(4, tmp_path / "whole")
+    rows = list(csv.DictReader(open(tmp_path / "killed" / "log.csv")))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
-    assert resumed["epochs_run"] == 4
+    assert resumed == whole and resumed["epochs_run"] == 4
+    for got, expected in zip(resumed_weights, whole_weights, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_pretraining_reduces_the_reconstruction_error(tmp_path):

@@ -14,7 +14,8 @@ from numpy.typing import ArrayLike
 
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
-from qzo.models.astromer.embed import compiled, engine_batches
+from qzo.models.astromer.backend import compiled, gpu_available
+from qzo.models.astromer.embed import engine_batches
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.runtime import OnnxClassifier
 from qzo.models.astromer.train import Classifier
@@ -30,15 +31,21 @@ def save_classifier(
     class_names: Sequence[str] = CLASS_NAMES,
 ) -> None:
     """The classifier's architecture and classes (JSON, ``config_path``) and its weights
-    (``weights_path``, Keras ``.weights.h5``), each written atomically."""
+    (``weights_path``, Keras ``.weights.h5``: the model's only, never a training optimizer's
+    state), each written atomically; any Keras backend reads them back."""
+    if len(class_names) != model.n_classes:
+        raise ValueError(f"{len(class_names)} class names for {model.n_classes} classes")
     config = {
         "encoder": model.encoder.config_,
         "hidden": [layer.units for layer in model.hidden],
         "pooling": model.pooling,
         "classes": list(class_names),
     }
+    bare = build_classifier(config) if model.compiled else model
+    if bare is not model:
+        bare.set_weights(model.get_weights())
     with atomic_path(weights_path) as tmp:
-        model.save_weights(str(tmp) + ".weights.h5")
+        bare.save_weights(str(tmp) + ".weights.h5")
         Path(str(tmp) + ".weights.h5").rename(tmp)
     with atomic_path(config_path) as tmp:
         tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
@@ -60,24 +67,24 @@ def load_classifier(
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        encoder = AstromerEncoder(**config["encoder"]).build_for_window()
-        model = Classifier(
-            encoder,
-            n_classes=len(config["classes"]),
-            hidden=tuple(config["hidden"]),
-            pooling=config.get("pooling", "mean"),
-        )
-        model(encoder.dummy_inputs())
+        model = build_classifier(config)
     finally:
         keras.config.set_dtype_policy(previous)
     model.load_weights(weights_path)
     return model, config["classes"]
 
 
-def gpu_available() -> bool:
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))
+def build_classifier(config: dict[str, Any]) -> Classifier:
+    """A classifier with built (untrained) weights, from a :func:`save_classifier` config."""
+    encoder = AstromerEncoder(**config["encoder"]).build_for_window()
+    model = Classifier(
+        encoder,
+        n_classes=len(config["classes"]),
+        hidden=tuple(config["hidden"]),
+        pooling=config.get("pooling", "mean"),
+    )
+    model(encoder.dummy_inputs())
+    return model
 
 
 def choose_precision(

@@ -30,6 +30,7 @@ from keras import layers, ops
 from qzo.config.settings import StageSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
+from qzo.models.astromer import backend
 from qzo.models.astromer.encoder import AstromerEncoder
 from qzo.models.astromer.windows import Windows
 
@@ -57,6 +58,18 @@ class Reconstructor(keras.Model):
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         return self.out(self.norm(self.encoder(inputs, training=training)))
+
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        """Masked RMSE of the reconstructed magnitudes ``y_pred`` against ``y``, over the
+        epochs whose ``sample_weight`` is 1 (those chosen by the mask)."""
+        return masked_rmse(y, y_pred, sample_weight)
 
 
 #: How stage 2 summarises a light curve's embeddings over its real epochs.
@@ -129,6 +142,18 @@ class Classifier(keras.Model):
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         return self.head(self.embed(inputs, training=training))
 
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        """Softmax cross-entropy of the logits ``y_pred`` against the class indices ``y``."""
+        losses = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
+        return ops.mean(losses)
+
     def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
         """Inference: class logits and the pooled embedding, from one pass of the encoder."""
         emb = self.embed(inputs)
@@ -187,6 +212,7 @@ def training_fingerprint(model: Any, settings: StageSettings, *arrays: np.ndarra
     model's architecture and its initial weights (those built so far: the encoder, published or
     seeded), and the training and validation data."""
     digest = hashlib.sha256()
+    digest.update(LAST_CHECKPOINT.encode())  # the format: folders of older formats start over
     digest.update(json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
     digest.update(type(model).__name__.encode())
     digest.update(json.dumps(model.architecture, sort_keys=True).encode())
@@ -199,6 +225,9 @@ def training_fingerprint(model: Any, settings: StageSettings, *arrays: np.ndarra
 
 #: The file in a checkpoint folder that records what its checkpoints were trained on.
 FINGERPRINT = "fingerprint.txt"
+
+#: The resumable checkpoint in a stage's checkpoint folder.
+LAST_CHECKPOINT = "last.npz"
 
 
 def _checkpoints_for(checkpoint_dir: Path, fingerprint: str) -> None:
@@ -224,7 +253,6 @@ def fit_resumable(
     optimizer: keras.optimizers.Optimizer,
     make_train_epoch: Callable[[int], list],
     validation: list,
-    loss_fn: Callable,
     settings: StageSettings,
     checkpoint_dir: StrPath,
     log_path: StrPath,
@@ -237,60 +265,39 @@ def fit_resumable(
     more than ``settings.min_delta`` (relative) below its best; the best weights are kept.
 
     ``make_train_epoch(epoch)`` returns that epoch's batches (so masks and shuffles can be drawn
-    anew each epoch); batches are tuples of arrays matched to ``loss_fn(model, *batch)``. A
-    checkpoint (model, optimizer, epoch, best loss, patience counter) is written after every
-    epoch, the best weights beside it; per-epoch metrics are appended to ``log_path`` (CSV).
-    A checkpoint is resumed only by the training that made it (:func:`training_fingerprint`):
-    one made from other data, settings or initial weights is discarded and the log starts over.
+    anew each epoch), each ``(inputs, targets)`` or ``(inputs, targets, weights)`` for the
+    model's own ``compute_loss``; Keras compiles the steps for whichever backend it runs on. A
+    checkpoint (every model and optimizer variable, epoch, best loss, patience counter; one
+    ``.npz``) is written after every epoch, the best weights beside it; per-epoch metrics are
+    appended to ``log_path`` (CSV). A checkpoint is resumed only by the training that made it
+    (:func:`training_fingerprint`): one made from other data, settings or initial weights is
+    discarded and the log starts over.
     """
-    import tensorflow as tf
-
     ckpt_dir = Path(checkpoint_dir)
     _checkpoints_for(ckpt_dir, fingerprint)
-    state = tf.train.Checkpoint(
-        model=model,
-        optimizer=optimizer,
-        epoch=tf.Variable(0),
-        best=tf.Variable(np.inf),
-        wait=tf.Variable(0),
-    )
-    manager = tf.train.CheckpointManager(state, str(ckpt_dir / "last"), max_to_keep=1)
-    best_path = ckpt_dir / "best.weights.h5"
-    if manager.latest_checkpoint:
-        # Create every variable first, so the checkpoint restores into them (not lazily).
+    model.compile(optimizer=optimizer, jit_compile=backend.train_jit_compile())
+    last_path, best_path = ckpt_dir / LAST_CHECKPOINT, ckpt_dir / "best.weights.h5"
+    state: dict[str, Any] = {"epoch": 0, "best": float(np.inf), "wait": 0}
+    if last_path.exists():
+        # Create every variable first, so the checkpoint restores into them.
         if validation:
-            loss_fn(model, *validation[0], training=False)
+            model.test_on_batch(*validation[0])
         optimizer.build(model.trainable_variables)
-        state.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-
-    @tf.function(reduce_retracing=True)
-    def train_step(*batch: Any) -> Any:
-        with tf.GradientTape() as tape:
-            loss = loss_fn(model, *batch, training=True)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return loss
-
-    @tf.function(reduce_retracing=True)
-    def eval_step(*batch: Any) -> Any:
-        return loss_fn(model, *batch, training=False)
+        state = restore_checkpoint(last_path, model, optimizer)
 
     log_path = Path(log_path)
-    new_log = not log_path.exists() or int(state.epoch.numpy()) == 0
+    new_log = not log_path.exists() or state["epoch"] == 0
     with open(log_path, "w" if new_log else "a", newline="") as fh:
         writer = csv.writer(fh)
         if new_log:
             writer.writerow(["epoch", "train_loss", "val_loss", "learning_rate", "seconds"])
-        while (
-            int(state.epoch.numpy()) < settings.epochs
-            and int(state.wait.numpy()) < settings.patience
-        ):
-            epoch = int(state.epoch.numpy()) + 1
+        while state["epoch"] < settings.epochs and state["wait"] < settings.patience:
+            epoch = state["epoch"] + 1
             lr = learning_rate(epoch) if learning_rate else settings.learning_rate
             optimizer.learning_rate.assign(lr)
             t0 = time.perf_counter()
-            train = [float(train_step(*b)) for b in make_train_epoch(epoch)]
-            val = float(np.mean([float(eval_step(*b)) for b in validation]))
+            train = [float(model.train_on_batch(*b)) for b in make_train_epoch(epoch)]
+            val = float(np.mean([float(model.test_on_batch(*b)) for b in validation]))
             writer.writerow(
                 [
                     epoch,
@@ -301,37 +308,56 @@ def fit_resumable(
                 ]
             )
             fh.flush()
-            best = float(state.best.numpy())
+            best = state["best"]
             if val < best:
-                state.best.assign(val)
-                model.save_weights(best_path)
+                state["best"] = val
+                with atomic_path(best_path) as tmp:
+                    model.save_weights(str(tmp) + ".weights.h5")
+                    Path(str(tmp) + ".weights.h5").rename(tmp)
             # Patience restarts only on a real improvement (min_delta: a relative threshold).
-            if val < best * (1.0 - settings.min_delta):
-                state.wait.assign(0)
-            else:
-                state.wait.assign_add(1)
-            state.epoch.assign(epoch)
-            manager.save()
+            state["wait"] = 0 if val < best * (1.0 - settings.min_delta) else state["wait"] + 1
+            state["epoch"] = epoch
+            save_checkpoint(last_path, model, optimizer, state)
     if best_path.exists():
         model.load_weights(best_path)
     summary = {
-        "epochs_run": int(state.epoch.numpy()),
-        "best_val_loss": float(state.best.numpy()),
-        "stopped_early": int(state.wait.numpy()) >= settings.patience,
+        "epochs_run": state["epoch"],
+        "best_val_loss": state["best"],
+        "stopped_early": state["wait"] >= settings.patience,
     }
     (ckpt_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
-def reconstruction_loss(
-    model: Any, inputs: dict, target: Any, weight: Any, training: bool = False
-) -> Any:
-    return masked_rmse(target, model(inputs, training=training), weight)
+def save_checkpoint(
+    path: StrPath, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict
+) -> None:
+    """Every variable of the model (weights and random-seed states) and of the optimizer, by
+    position, and the loop's ``state``, as one ``.npz`` written atomically."""
+    arrays = {
+        f"{prefix}/{i}": keras.ops.convert_to_numpy(variable.value)
+        for prefix, variables in (("model", model.variables), ("optimizer", optimizer.variables))
+        for i, variable in enumerate(variables)
+    }
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, state=np.array(json.dumps(state)), **arrays)
 
 
-def classification_loss(model: Any, inputs: dict, labels: Any, training: bool = False) -> Any:
-    logits = model(inputs, training=training)
-    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+def restore_checkpoint(
+    path: StrPath, model: keras.Model, optimizer: keras.optimizers.Optimizer
+) -> dict:
+    """Assign a :func:`save_checkpoint` file's variables by position (the fingerprint ensures
+    the same architecture; names are not stable: Keras numbers its layers per process); returns
+    the loop's state."""
+    with np.load(path) as saved:
+        for prefix, variables in (("model", model.variables), ("optimizer", optimizer.variables)):
+            count = sum(1 for key in saved.files if key.startswith(f"{prefix}/"))
+            shapes = [saved[f"{prefix}/{i}"].shape for i in range(count)]
+            if shapes != [tuple(v.shape) for v in variables]:
+                raise ValueError(f"{path}: the {prefix}'s variables differ from the checkpoint's")
+            for i, variable in enumerate(variables):
+                variable.assign(saved[f"{prefix}/{i}"])
+        return dict(json.loads(str(saved["state"])))
 
 
 def pretrain(
@@ -365,7 +391,6 @@ def pretrain(
         optimizer,
         epoch_batches,
         val_batches,
-        reconstruction_loss,
         settings,
         checkpoint_dir,
         log_path,
@@ -416,7 +441,6 @@ def finetune(
         optimizer,
         epoch_batches,
         val_batches,
-        classification_loss,
         settings,
         checkpoint_dir,
         log_path,

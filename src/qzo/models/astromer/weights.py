@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from qzo.io import StrPath
+from qzo.models.astromer.backend import read_tf_checkpoint
 from qzo.models.astromer.encoder import AstromerEncoder
 
 _PREFIX = "layer_with_weights-0/"
@@ -90,8 +91,6 @@ def load_pretrained_encoder(
     given is the published model. With any of them the published weights are only a starting
     point for training, and the extra input projections start at zero, so the encoder starts
     as the published one."""
-    import tensorflow as tf
-
     weights_dir = Path(weights_dir)
     conf = json.loads((weights_dir / "conf.json").read_text())
     model = AstromerEncoder(
@@ -103,7 +102,7 @@ def load_pretrained_encoder(
         window=window or conf["max_obs"],
         **options,
     ).build_for_window()
-    reader = tf.train.load_checkpoint(str(weights_dir / "weights"))
+    reader = read_tf_checkpoint(str(weights_dir / "weights"))
     for name, var in _variable_map(model).items():
         key = f"{_PREFIX}{name}{_SUFFIX}"
         if not reader.has_tensor(key):

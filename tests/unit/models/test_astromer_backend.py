@@ -1,0 +1,31 @@
+"""Choosing the Keras backend of a job (``astromer.keras_backend``)."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from qzo.models.astromer import backend
+
+
+def test_a_fresh_process_runs_keras_on_the_backend_chosen():
+    script = (
+        "from qzo.models.astromer.backend import select; select('jax'); "
+        "import keras; print(keras.backend.backend())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["jax"]
+
+
+def test_a_process_cannot_switch_backend_once_keras_runs():
+    current = keras.backend.backend()
+    backend.select(current)  # the one it runs: nothing to do
+    other = next(b for b in backend.KERAS_BACKENDS if b != current)
+    with pytest.raises(RuntimeError, match=f"already running on '{current}'"):
+        backend.select(other)
+    with pytest.raises(ValueError, match="expected one of"):
+        backend.select("torch")
