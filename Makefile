@@ -7,7 +7,8 @@
 #                   venv: python3 with numpy, pyarrow, h5py, pyyaml and JAX (or TensorFlow), plus
 #                   the wheels in .whl/ if there (make gpu-wheels); KERAS_BACKEND defaults to jax
 # make gpu-wheels : download to .whl/ the pure-Python and small packages a GPU machine without
-#                   TensorFlow lacks for gpu-check (Keras and the config's jsonschema), for Python 3.12
+#                   TensorFlow lacks for gpu-check (Keras and the config's jsonschema), for Python
+#                   GPU_PYTHON_VERSION (default 3.12, the lent GPU machines')
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -51,6 +52,7 @@ bench: $(STAMP)
 GPU_PYTHON ?= python3
 KERAS_BACKEND ?= jax
 GPU_WHEELS := .whl
+GPU_PYTHON_VERSION ?= 3.12
 GPU_SITE := .gpu-site
 # Versions as pinned in pyproject.toml (keras, jsonschema) and as pip resolved them in .venv.
 GPU_WHEEL_SPECS := keras==3.15.1 namex==0.1.0 optree==0.20.0 jsonschema==4.26.0 \
@@ -63,7 +65,7 @@ gpu-check:
 		$(GPU_PYTHON) -m bench gpu_check
 
 gpu-wheels: $(STAMP)
-	$(BIN)/python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+	$(BIN)/python -m pip download -q --no-deps --only-binary=:all: --python-version $(GPU_PYTHON_VERSION) \
 		--implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
 		--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d $(GPU_WHEELS) \
 		$(GPU_WHEEL_SPECS)
