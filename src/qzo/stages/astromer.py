@@ -73,6 +73,7 @@ def astromer_pretrain(
         raise ValueError("astromer_pretrain on the training set needs training_set")
     encoder, result = pretrain_encoder(table, cfg, checkpoints, weights_cache)
     result = {**result, "data": {"source": cfg.pretrain_data, **data}}
+    result["keras_backend"] = cfg.keras_backend
     log.info("stage 1 data: %s", json.dumps(result["data"]))
     with atomic_path(weights) as tmp:
         h5 = Path(str(tmp) + ".weights.h5")  # Keras insists on the suffix
@@ -119,6 +120,7 @@ def astromer_finetune(
         checkpoints,
     )
     save_classifier(model, model_config, model_weights)
+    result["keras_backend"] = cfg.keras_backend
     probs = class_probabilities(model, table)
     test = split_mask(table, "test")
     if test.any():
@@ -169,7 +171,7 @@ def astromer_finetune_fold(
     probs = class_probabilities(model, rows(table, folds == fold))
     write_parquet_atomic(probs, predictions)
     _copy_log(checkpoints, metrics)
-    result = {**result, "fold": fold, "rows": len(probs)}
+    result = {**result, "fold": fold, "rows": len(probs), "keras_backend": cfg.keras_backend}
     write_json_atomic(result, summary)
     return result
 
@@ -240,7 +242,7 @@ def astromer_infer(
     model, backend = choose_backend(
         cfg.backend, keras_model, onnx_classifier, *sample, cfg.batch_size, magerr
     )
-    log.info("backend: %s", json.dumps(backend, sort_keys=True))
+    log.info("backend: %s (Keras on %s)", json.dumps(backend, sort_keys=True), cfg.keras_backend)
     parts = []
     for path, shard in zip(objects, shards, strict=True):
         t = classify_shard(model, classes, path, cfg.batch_size, cfg.embeddings)
@@ -248,7 +250,12 @@ def astromer_infer(
         log.info("shard %s: %d objects classified", shard, t.num_rows)
     table = pa.concat_tables(parts)
     write_parquet_atomic(table, predictions)
-    return {"objects": table.num_rows, **precision, "backend": backend}
+    return {
+        "objects": table.num_rows,
+        **precision,
+        "backend": backend,
+        "keras_backend": cfg.keras_backend,
+    }
 
 
 def astromer_predictions(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -156,3 +159,41 @@ def test_checkpoints_of_another_training_set_are_discarded(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         pretrain(tmp_path, "run", second)
     assert "checkpoints of another training" not in caplog.text
+
+
+def test_stages_train_on_the_keras_backend_the_config_names(tmp_path):
+    """Stage 1 and 2 in a fresh process with ``keras_backend: jax`` (as a Snakemake job runs
+    them): they train on JAX, say so in their summaries, and the classifier they write gives
+    the same probabilities here, on TensorFlow."""
+    pytest.importorskip("jax")
+    from qzo.models.astromer.infer import classify, load_classifier, table_sequences
+
+    table = training_set(tmp_path / "training_set.parquet")
+    config = {**settings(), "keras_backend": "jax"}
+    out = tmp_path / "jax"
+    script = f"""
+import json
+from qzo.stages.astromer import astromer_finetune, astromer_pretrain
+settings, out, table = json.loads({json.dumps(config)!r}), {str(out)!r}, {str(table)!r}
+astromer_pretrain(training_set=table, settings=settings, checkpoints=out + "/pre",
+    weights_cache=out + "/cache", weights=out + "/encoder.weights.h5",
+    summary=out + "/encoder.json", metrics=out + "/pre.csv")
+astromer_finetune(training_set=table, encoder_weights=out + "/encoder.weights.h5",
+    encoder_summary=out + "/encoder.json", settings=settings, checkpoints=out + "/fine",
+    model_config=out + "/config.json", model_weights=out + "/classifier.weights.h5",
+    predictions=out + "/predictions.parquet", metrics=out + "/fine.csv",
+    summary=out + "/summary.json")
+import keras
+print(keras.backend.backend())
+"""
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split()[-1] == "jax"
+    for summary in ("encoder.json", "summary.json"):
+        assert json.loads((out / summary).read_text())["keras_backend"] == "jax"
+    model, classes = load_classifier(out / "config.json", out / "classifier.weights.h5")
+    offsets, times, mags, _ = table_sequences(pq.read_table(table))
+    probs, _ = classify(model, offsets, times, mags)
+    written = pd.read_parquet(out / "predictions.parquet")
+    np.testing.assert_allclose(written[[f"p_lc_{c}" for c in classes]].to_numpy(), probs, atol=1e-5)
