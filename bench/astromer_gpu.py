@@ -29,9 +29,10 @@ def light_curves(n: int, rng, nights: int = 200):
     return np.arange(n + 1) * nights, t, m
 
 
-def saved_classifier(work) -> tuple:
-    """A paper-size classifier (random weights) saved in ``work``: its config and weights paths."""
-    model = Classifier(AstromerEncoder().build_for_window(), n_classes=3)
+def saved_classifier(work, encoder: dict | None = None, pooling: str = "mean") -> tuple:
+    """A classifier with random weights (the paper-size encoder unless ``encoder`` gives its
+    arguments) saved in ``work``: its config and weights paths."""
+    model = Classifier(AstromerEncoder(**(encoder or {})).build_for_window(), 3, pooling=pooling)
     model(model.encoder.dummy_inputs())
     saved = work / "config.json", work / "classifier.weights.h5"
     save_classifier(model, *saved)

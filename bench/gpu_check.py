@@ -5,7 +5,9 @@ Keras backend the machine has (``KERAS_BACKEND``; JAX on GPU machines without Te
    through the pipeline's own path (precision ``auto``: mixed float16 where it agrees).
 2. Mixed precision on this hardware: the largest probability difference of ``mixed_float16``
    and ``mixed_bfloat16`` from float32 on the same light curves (``astromer.precision``'s check).
-3. `astromer_train`: one steady epoch's throughput of each training stage.
+3. Both encoders (the embedded default's and the paper's) on light curves of 20–200 nights,
+   the rates the pipeline projection's GPU-hours use.
+4. `astromer_train`: one steady epoch's throughput of each training stage.
 
 Writes ``astromer_gpu.json``, ``astromer_train.json`` and ``gpu_check.json`` (all three naming the
 backend and device) under ``bench/results/``. ``QZO_GPU_CHECK_QUICK=1`` shrinks every size (the
@@ -20,18 +22,61 @@ import time
 
 import numpy as np
 
+from qzo.config import AstromerSettings, default_config, load_config
 from qzo.models.astromer import backend
-from qzo.models.astromer.infer import PRECISIONS, classify, load_classifier
+from qzo.models.astromer.infer import PRECISIONS, choose_precision, classify, load_classifier
 
 from . import astromer_gpu, astromer_train
-from .common import workdir, write_result
+from .common import REPO, workdir, write_result
 
-#: (inference light curves, batch, precision-check light curves, training, validation) by case.
+#: Sizes by case: inference light curves of 200 nights, batch, precision-check light curves,
+#: light curves of 20–200 nights for the two encoders' rates, training and validation sets.
 SIZES = {
-    "gpu": (131_072, 4096, 4096, 8192, 1024),
-    "cpu": (2048, 256, 256, 512, 64),
-    "quick": (64, 32, 32, 48, 16),
+    "gpu": {
+        "infer": 131_072,
+        "batch": 4096,
+        "check": 4096,
+        "mixed": 65_536,
+        "train": 8192,
+        "val": 1024,
+    },
+    "cpu": {"infer": 2048, "batch": 256, "check": 256, "mixed": 1024, "train": 512, "val": 64},
+    "quick": {"infer": 64, "batch": 32, "check": 32, "mixed": 64, "train": 48, "val": 16},
 }
+
+
+def encoder_rates(n: int, batch: int) -> dict:
+    """Light curves per second of the embedded default's classifier (``run``) and the
+    paper-size one (``paper``), random weights, on ``n`` light curves of 20–200 nights (uniform:
+    mean 110; the pipeline's preprocessed ones average 119), through the pipeline's path
+    (precision ``auto``, compact windows, XLA): the second of two passes, the first compiling
+    every length. The pipeline projection's GPU-hours use them."""
+    rng = np.random.default_rng(2)
+    offsets = np.r_[0, np.cumsum(rng.integers(20, 201, n))]
+    t = 58000 + np.cumsum(rng.exponential(3.0, offsets[-1]))
+    m = 18 + rng.normal(0, 0.2, offsets[-1])
+    e = rng.uniform(0.01, 0.1, offsets[-1])
+    sections = {
+        "run": load_config(REPO / "config" / "config.yaml")["astromer"],
+        "paper": default_config()["astromer"],
+    }
+    out = {}
+    for name, section in sections.items():
+        cfg = AstromerSettings.from_config(section)
+        saved = astromer_gpu.saved_classifier(
+            workdir(f"gpu_check_{name}"), cfg.architecture, cfg.pooling
+        )
+        errors = e if cfg.error_input else None
+        check = offsets[: min(n, 4096) + 1]
+        model, _, precision = choose_precision(
+            *saved, "auto", check, t, m, batch_size=batch, errors=errors
+        )
+        classify(model, offsets, t, m, batch_size=batch, errors=errors)  # compile
+        t0 = time.perf_counter()
+        classify(model, offsets, t, m, batch_size=batch, errors=errors)
+        out[f"{name}_encoder_lc_per_s"] = round(n / (time.perf_counter() - t0), 1)
+        out[f"{name}_encoder_precision"] = precision["precision"]
+    return out
 
 
 def precision_agreement(n: int, batch: int) -> dict:
@@ -51,10 +96,11 @@ def main() -> dict:
     case = "quick" if os.environ.get("QZO_GPU_CHECK_QUICK") else "cpu"
     if backend.gpu_available():
         case = "gpu"
-    n_infer, batch, check, n_train, n_val = SIZES[case]
-    inference = astromer_gpu.main(n_infer, batch, check)
-    agreement = precision_agreement(check, batch)
-    training = astromer_train.main(n_train, n_val)
+    size = SIZES[case]
+    inference = astromer_gpu.main(size["infer"], size["batch"], size["check"])
+    agreement = precision_agreement(size["check"], size["batch"])
+    rates = encoder_rates(size["mixed"], size["batch"])
+    training = astromer_train.main(size["train"], size["val"])
     return write_result(
         "gpu_check",
         "light curves classified per second (full classifier, window 200)",
@@ -66,6 +112,7 @@ def main() -> dict:
         inference_precision=inference["precision"],
         hours_for_789M=inference["hours_for_789M"],
         mixed_precision_max_abs_diff=agreement,
+        **rates,
         pretrain_lc_per_s=training["pretrain_lc_per_s"],
         finetune_lc_per_s=training["finetune_lc_per_s"],
         tensorflow_imported="tensorflow" in sys.modules,

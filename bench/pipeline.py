@@ -13,7 +13,8 @@ Projection: a rule before or at preprocessing scales with the g-band objects rea
 one after it with the light curves kept (789M); the external catalogs are taken to scale like
 the light curves (they are read per shard). Training rules are fixed. The g + r projection
 multiplies the sky-scaled rules by (1.5B + 2.4B) / 1.5B (the paper leaves out i). GPU-hours
-come from `astromer_gpu` when it was measured on a GPU, else the CPU figure stands. The
+come from `gpu_check` (both encoders on 20–200-night light curves) or else `astromer_gpu` (the
+paper-size encoder at 200 nights) when measured on a GPU; else only the CPU figures stand. The
 paper-size encoder's inference is the run's, times their measured cost ratio on the same
 preprocessed light curves (:func:`encoder_size_cost`).
 """
@@ -160,6 +161,14 @@ def classifier_rates() -> tuple[dict | None, dict | None]:
     return (result, None) if on_gpu else (None, result)
 
 
+def gpu_encoder_rates() -> dict | None:
+    """`gpu_check`'s rates of both encoders on light curves of 20–200 nights, if it ran on a
+    GPU (else None)."""
+    path = RESULTS / "gpu_check.json"
+    result = json.loads(path.read_text()) if path.exists() else {}
+    return result if result.get("device", "CPU") != "CPU" else None
+
+
 def project(
     costs: pd.DataFrame, objects_in: int, objects_out: int, stored: dict, paper_over_run: float
 ) -> dict:
@@ -195,7 +204,17 @@ def project(
     total = sum(core_hours.values())
     gpu, cpu = classifier_rates()
     infer_core_hours = core_hours.get("astromer_infer", 0.0)
-    gpu_hours = round(DR20_G_KEPT / gpu["value"] / 3600, 2) if gpu else None
+    encoders = gpu_encoder_rates()
+
+    def hours_at(rate: float) -> float:
+        return round(DR20_G_KEPT / rate / 3600, 2)
+
+    gpu_hours = gpu_hours_paper = None
+    if encoders:  # both encoders on realistic lengths
+        gpu_hours = hours_at(encoders["run_encoder_lc_per_s"])
+        gpu_hours_paper = hours_at(encoders["paper_encoder_lc_per_s"])
+    elif gpu:  # the paper-size encoder at 200 nights: an upper bound for either
+        gpu_hours = gpu_hours_paper = hours_at(gpu["value"])
     paper_size = DR20_G_KEPT / cpu["value"] * (os.cpu_count() or 1) / 3600 if cpu else None
     sky_scaled = sum(v for r, v in core_hours.items() if r not in FIXED)
     fixed = total - sky_scaled
@@ -211,9 +230,18 @@ def project(
         "dr20_g": {
             "core_hours_total": round(total, 1),
             "core_hours_no_gpu": round(total, 1),
-            "core_hours_with_gpu": round(total - infer_core_hours, 1) if gpu else None,
+            "core_hours_with_gpu": (
+                round(total - infer_core_hours, 1) if gpu or encoders else None
+            ),
             "gpu_hours_inference": gpu_hours,
-            "gpu_rate_source": "astromer_gpu on a GPU" if gpu else "not measured on a GPU",
+            "gpu_hours_inference_paper_size": gpu_hours_paper,
+            "gpu_rate_source": (
+                "gpu_check on a GPU (20-200 nights)"
+                if encoders
+                else "astromer_gpu on a GPU (200 nights)"
+                if gpu
+                else "not measured on a GPU"
+            ),
             # The run's encoder is the default's; the paper's (d_model 256) at 200 nights:
             "astromer_infer_core_hours_paper_size_200_nights": (
                 round(paper_size, 1) if paper_size else None

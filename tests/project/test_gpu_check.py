@@ -38,6 +38,8 @@ def test_gpu_check_runs_on_jax_and_records_backend_and_device(tmp_path):
     assert check["value"] == results["astromer_gpu"]["value"] > 0
     assert results["astromer_gpu"]["n_light_curves"] == 64
     assert check["pretrain_lc_per_s"] > 0 and check["finetune_lc_per_s"] > 0
+    # Both encoders' rates on realistic lengths, for the projection's GPU-hours.
+    assert check["run_encoder_lc_per_s"] > 0 and check["paper_encoder_lc_per_s"] > 0
     assert set(check["mixed_precision_max_abs_diff"]) == {"mixed_float16", "mixed_bfloat16"}
     assert all(0 <= d < 0.05 for d in check["mixed_precision_max_abs_diff"].values())
     # Scratch files went where the test said, not into the repository's bench/work.
