@@ -1,6 +1,6 @@
 # make run   : create .venv, install, run the workflow on the embedded default (simulated sky)
-# make test  : create/update .venv, run every check (make lint, then pytest: the SLURM tests,
-#              the other workflow tests and the unit tests side by side)
+# make test  : create/update .venv, run every check (make lint, then pytest: the workflow
+#              tests and the unit tests side by side)
 # make lint  : ruff, ruff format --check, snakefmt --check, snakemake --lint, mypy src/qzo
 # make bench : run the benchmarks, results in bench/results/*.json
 # make gpu-check  : the light-curve model's GPU figures (bench/results/gpu_check.json), with no
@@ -34,21 +34,15 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/mypy
 
-# Three pytest processes side by side, as the Snakemake and SLURM runs mostly wait on their
-# jobs: the SLURM tests (tests/slurm), the other workflow tests, and the unit and project tests;
-# each background one has its own temporary folder and its report follows the first's.
-# `.venv/bin/pytest` alone runs everything in one process.
+# The Snakemake and SLURM runs (marker `workflow`) mostly wait on their jobs, so the unit and
+# project tests run beside them in a second pytest (own temporary folder), its report printed
+# after the first's; `.venv/bin/pytest` alone runs everything in one process.
 pytest: $(STAMP)
 	@tmp=$$(mktemp -d); \
-	$(BIN)/pytest tests/slurm -p no:cacheprovider --basetemp=$$tmp/slurm >$$tmp/slurm.log 2>&1 & \
-	slurm=$$!; \
-	$(BIN)/pytest -m "not workflow" -p no:cacheprovider --basetemp=$$tmp/unit >$$tmp/unit.log 2>&1 & \
-	unit=$$!; \
-	$(BIN)/pytest -m workflow --ignore=tests/slurm; workflow=$$?; \
-	wait $$slurm; slurm_rc=$$?; wait $$unit; unit_rc=$$?; \
-	echo "=== pytest tests/slurm (ran beside the above) ==="; cat $$tmp/slurm.log; \
-	echo "=== pytest -m 'not workflow' (ran beside the above) ==="; cat $$tmp/unit.log; \
-	rm -rf $$tmp; test $$workflow -eq 0 && test $$slurm_rc -eq 0 && test $$unit_rc -eq 0
+	$(BIN)/pytest -m "not workflow" -p no:cacheprovider --basetemp=$$tmp/base >$$tmp/log 2>&1 & \
+	unit=$$!; $(BIN)/pytest -m workflow; workflow=$$?; wait $$unit; units=$$?; \
+	echo "=== pytest -m 'not workflow' (ran beside the above) ==="; cat $$tmp/log; \
+	rm -rf $$tmp; test $$workflow -eq 0 && test $$units -eq 0
 
 test: lint pytest
 
