@@ -92,33 +92,53 @@ def precision_agreement(n: int, batch: int) -> dict:
 
 
 def main() -> dict:
+    """The four steps in order; the result file is rewritten after each one (``complete``
+    false until the last), so a step that fails on a GPU leaves the earlier steps' figures."""
     t0 = time.perf_counter()
     case = "quick" if os.environ.get("QZO_GPU_CHECK_QUICK") else "cpu"
     if backend.gpu_available():
         case = "gpu"
     size = SIZES[case]
-    inference = astromer_gpu.main(size["infer"], size["batch"], size["check"])
-    agreement = precision_agreement(size["check"], size["batch"])
-    rates = encoder_rates(size["mixed"], size["batch"])
-    training = astromer_train.main(size["train"], size["val"])
-    return write_result(
-        "gpu_check",
-        "light curves classified per second (full classifier, window 200)",
-        inference["value"],
-        "light curves/s",
-        backend=backend.name(),
-        device=backend.device_name(),
-        sizes=case,
-        inference_precision=inference["precision"],
-        hours_for_789M=inference["hours_for_789M"],
-        mixed_precision_max_abs_diff=agreement,
-        **rates,
-        pretrain_lc_per_s=training["pretrain_lc_per_s"],
-        finetune_lc_per_s=training["finetune_lc_per_s"],
-        tensorflow_imported="tensorflow" in sys.modules,
-        seconds=round(time.perf_counter() - t0, 1),
-        target="inference >= 50000 light curves/s on one H100/H200; whole check <= 8 min",
-    )
+
+    def inference() -> dict:
+        result = astromer_gpu.main(size["infer"], size["batch"], size["check"])
+        return {
+            "value": result["value"],
+            "inference_precision": result["precision"],
+            "hours_for_789M": result["hours_for_789M"],
+        }
+
+    def training() -> dict:
+        result = astromer_train.main(size["train"], size["val"])
+        return {k: result[k] for k in ("pretrain_lc_per_s", "finetune_lc_per_s")}
+
+    steps = {
+        "inference": inference,
+        "mixed_precision": lambda: {
+            "mixed_precision_max_abs_diff": precision_agreement(size["check"], size["batch"])
+        },
+        "encoders": lambda: encoder_rates(size["mixed"], size["batch"]),
+        "training": training,
+    }
+    record: dict = {"sizes": case, "step_seconds": {}}
+    for name, step in steps.items():
+        start = time.perf_counter()
+        record.update(step())
+        record["step_seconds"][name] = round(time.perf_counter() - start, 1)
+        result = write_result(
+            "gpu_check",
+            "light curves classified per second (full classifier, window 200)",
+            record["value"],
+            "light curves/s",
+            backend=backend.name(),
+            device=backend.device_name(),
+            **{k: v for k, v in record.items() if k != "value"},
+            complete=name == list(steps)[-1],
+            tensorflow_imported="tensorflow" in sys.modules,
+            seconds=round(time.perf_counter() - t0, 1),
+            target="inference >= 50000 light curves/s on one H100/H200; whole check <= 8 min",
+        )
+    return result
 
 
 if __name__ == "__main__":

@@ -33,7 +33,10 @@ def test_gpu_check_runs_on_jax_and_records_backend_and_device(tmp_path):
     assert sorted(results) == ["astromer_gpu", "astromer_train", "gpu_check"]
     assert {r["backend"] for r in results.values()} == {"jax"}
     check = results["gpu_check"]
-    assert check["device"] == "CPU" and check["sizes"] == "quick"
+    assert check["device"] == "CPU" and check["sizes"] == "quick" and check["complete"]
+    steps = ["inference", "mixed_precision", "encoders", "training"]
+    assert list(check["step_seconds"]) == steps
+    assert sum(check["step_seconds"].values()) <= check["seconds"]
     assert not check["tensorflow_imported"]  # what a GPU machine without TensorFlow runs
     assert check["value"] == results["astromer_gpu"]["value"] > 0
     assert results["astromer_gpu"]["n_light_curves"] == 64
