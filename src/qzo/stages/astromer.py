@@ -61,6 +61,7 @@ def astromer_pretrain(
     loss, the encoder's architecture, the data) and the per-epoch ``metrics``."""
     cfg = _settings(settings, training=True)
     from qzo.models.astromer.fitting import pretrain_encoder, sky_sample
+    from qzo.models.astromer.train import write_weights
 
     if cfg.pretrain_data == "sky":
         if preprocess_summary is None:
@@ -75,10 +76,7 @@ def astromer_pretrain(
     result = {**result, "data": {"source": cfg.pretrain_data, **data}}
     result["keras_backend"] = cfg.keras_backend
     log.info("stage 1 data: %s", json.dumps(result["data"]))
-    with atomic_path(weights) as tmp:
-        h5 = Path(str(tmp) + ".weights.h5")  # Keras insists on the suffix
-        encoder.save_weights(h5)
-        h5.rename(tmp)
+    write_weights(encoder, weights)
     _copy_log(checkpoints, metrics)
     write_json_atomic(result, summary)
     return result

@@ -18,7 +18,7 @@ from qzo.models.astromer.backend import compiled, gpu_available
 from qzo.models.astromer.embed import engine_batches
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.runtime import OnnxClassifier
-from qzo.models.astromer.train import Classifier
+from qzo.models.astromer.train import Classifier, write_weights
 from qzo.models.astromer.windows import make_windows
 
 CLASS_NAMES = ("galaxy", "QSO", "star")
@@ -44,9 +44,7 @@ def save_classifier(
     bare = build_classifier(config) if model.compiled else model
     if bare is not model:
         bare.set_weights(model.get_weights())
-    with atomic_path(weights_path) as tmp:
-        bare.save_weights(str(tmp) + ".weights.h5")
-        Path(str(tmp) + ".weights.h5").rename(tmp)
+    write_weights(bare, weights_path)
     with atomic_path(config_path) as tmp:
         tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 

@@ -223,6 +223,15 @@ def training_fingerprint(model: Any, settings: StageSettings, *arrays: np.ndarra
     return digest.hexdigest()
 
 
+def write_weights(model: keras.Model, path: StrPath) -> None:
+    """``model.save_weights`` to ``path`` atomically, whatever its name (Keras insists on a
+    ``.weights.h5`` suffix, so the temporary file gets one)."""
+    with atomic_path(path) as tmp:
+        h5 = Path(str(tmp) + ".weights.h5")
+        model.save_weights(h5)
+        h5.rename(tmp)
+
+
 #: The file in a checkpoint folder that records what its checkpoints were trained on.
 FINGERPRINT = "fingerprint.txt"
 
@@ -311,9 +320,7 @@ def fit_resumable(
             best = state["best"]
             if val < best:
                 state["best"] = val
-                with atomic_path(best_path) as tmp:
-                    model.save_weights(str(tmp) + ".weights.h5")
-                    Path(str(tmp) + ".weights.h5").rename(tmp)
+                write_weights(model, best_path)
             # Patience restarts only on a real improvement (min_delta: a relative threshold).
             state["wait"] = 0 if val < best * (1.0 - settings.min_delta) else state["wait"] + 1
             state["epoch"] = epoch
