@@ -43,7 +43,25 @@ def seed_training(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-class Reconstructor(keras.Model):
+class _OwnLoss(keras.Model):
+    """A model that trains on its own :meth:`training_loss` through Keras's training steps
+    (``compile`` + ``train_on_batch``, on any backend)."""
+
+    def training_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> Any:
+        raise NotImplementedError
+
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        return self.training_loss(y, y_pred, sample_weight)
+
+
+class Reconstructor(_OwnLoss):
     """Stage 1: the encoder plus the pretraining head (LayerNorm → Dense(1))."""
 
     def __init__(self, encoder: AstromerEncoder, **kwargs: Any) -> None:
@@ -59,14 +77,7 @@ class Reconstructor(keras.Model):
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         return self.out(self.norm(self.encoder(inputs, training=training)))
 
-    def compute_loss(
-        self,
-        x: Any = None,
-        y: Any = None,
-        y_pred: Any = None,
-        sample_weight: Any = None,
-        training: bool = True,
-    ) -> Any:
+    def training_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> Any:
         """Masked RMSE of the reconstructed magnitudes ``y_pred`` against ``y``, over the
         epochs whose ``sample_weight`` is 1 (those chosen by the mask)."""
         return masked_rmse(y, y_pred, sample_weight)
@@ -76,7 +87,7 @@ class Reconstructor(keras.Model):
 POOLINGS = ("mean", "mean_std")
 
 
-class Classifier(keras.Model):
+class Classifier(_OwnLoss):
     """Stage 2: the encoder, a summary of its embeddings over real epochs (``pooling``: their
     mean, the paper's; or mean and standard deviation, so the head sees how much the epochs'
     representations vary, not only their average), and the classification head."""
@@ -142,14 +153,7 @@ class Classifier(keras.Model):
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         return self.head(self.embed(inputs, training=training))
 
-    def compute_loss(
-        self,
-        x: Any = None,
-        y: Any = None,
-        y_pred: Any = None,
-        sample_weight: Any = None,
-        training: bool = True,
-    ) -> Any:
+    def training_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> Any:
         """Softmax cross-entropy of the logits ``y_pred`` against the class indices ``y``."""
         losses = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
         return ops.mean(losses)
