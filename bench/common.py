@@ -96,3 +96,15 @@ def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[P
         paths = SimulatedSkyPaths.in_directory(out)
         simulate_sky(cfg, paths, workers=os.cpu_count() or 1, progress=False)
     return out, json.loads(manifest.read_text())
+
+
+def encoder_settings() -> dict:
+    """The two light-curve models the projections compare: ``run``, the embedded default's
+    (``config/config.yaml``), and ``paper``, the schema's (the paper's encoder size)."""
+    from qzo.config import AstromerSettings, default_config, load_config
+
+    run = load_config(REPO / "config" / "config.yaml")["astromer"]
+    return {
+        "run": AstromerSettings.from_config(run),
+        "paper": AstromerSettings.from_config(default_config()["astromer"]),
+    }

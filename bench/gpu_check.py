@@ -22,12 +22,11 @@ import time
 
 import numpy as np
 
-from qzo.config import AstromerSettings, default_config, load_config
 from qzo.models.astromer import backend
 from qzo.models.astromer.infer import PRECISIONS, choose_precision, classify, load_classifier
 
 from . import astromer_gpu, astromer_train
-from .common import REPO, workdir, write_result
+from .common import encoder_settings, workdir, write_result
 
 #: Sizes by case: inference light curves of 200 nights, batch, precision-check light curves,
 #: light curves of 20–200 nights for the two encoders' rates, training and validation sets.
@@ -56,13 +55,8 @@ def encoder_rates(n: int, batch: int) -> dict:
     t = 58000 + np.cumsum(rng.exponential(3.0, offsets[-1]))
     m = 18 + rng.normal(0, 0.2, offsets[-1])
     e = rng.uniform(0.01, 0.1, offsets[-1])
-    sections = {
-        "run": load_config(REPO / "config" / "config.yaml")["astromer"],
-        "paper": default_config()["astromer"],
-    }
     out = {}
-    for name, section in sections.items():
-        cfg = AstromerSettings.from_config(section)
+    for name, cfg in encoder_settings().items():
         saved = astromer_gpu.saved_classifier(
             workdir(f"gpu_check_{name}"), cfg.architecture, cfg.pooling
         )

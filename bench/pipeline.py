@@ -32,7 +32,15 @@ import yaml
 from qzo.config import default_config
 from qzo.testing.snakemake import run_snakemake
 
-from .common import REPO, RESULTS, bench_sky, median_pair, workdir, write_result
+from .common import (
+    REPO,
+    RESULTS,
+    bench_sky,
+    encoder_settings,
+    median_pair,
+    workdir,
+    write_result,
+)
 
 N_SOURCES = int(os.environ.get("QZO_BENCH_PIPELINE_SOURCES", 770_000))
 DEFAULT_SOURCES = 30_000  # the embedded default's sky; its spectra count is kept fixed
@@ -323,7 +331,7 @@ def encoder_size_cost() -> dict:
     run's (the embedded default's), on the same preprocessed light curves of a simulated cap
     (their real ≤ 200-night lengths, not full windows), through the pipeline's path (compact
     windows, XLA, the run's batch size), as interleaved pairs."""
-    from qzo.config import AstromerSettings, PreprocessSettings, load_config
+    from qzo.config import PreprocessSettings, load_config
     from qzo.io.ztf_files import read_lightcurves
     from qzo.lightcurves.preprocess import objects_table, preprocess
     from qzo.models.astromer.encoder import AstromerEncoder
@@ -337,10 +345,7 @@ def encoder_size_cost() -> dict:
     lcs = concat([read_lightcurves(sky / f) for f in manifest["ztf_files"][:4]])
     table = objects_table(preprocess(lcs, PreprocessSettings.from_config(config["preprocess"])))
     sample = table_sequences(table.slice(0, SIZE_SAMPLE), errors=True)
-    settings = {
-        "run": AstromerSettings.from_config(config["astromer"]),
-        "paper": AstromerSettings.from_config(default_config()["astromer"]),
-    }
+    settings = encoder_settings()
     models = {
         name: Classifier(
             AstromerEncoder(**cfg.architecture).build_for_window(),
