@@ -36,7 +36,9 @@ def test_gpu_check_runs_on_jax_and_records_backend_and_device(tmp_path):
     assert check["device"] == "CPU" and check["sizes"] == "quick" and check["complete"]
     steps = ["inference", "mixed_precision", "encoders", "training"]
     assert list(check["step_seconds"]) == steps
-    assert sum(check["step_seconds"].values()) <= check["seconds"]
+    # Each figure is rounded to 0.1 s: the steps' sum may exceed the total by those roundings.
+    rounding = 0.05 * (len(steps) + 1)
+    assert sum(check["step_seconds"].values()) <= check["seconds"] + rounding
     assert not check["tensorflow_imported"]  # what a GPU machine without TensorFlow runs
     assert check["value"] == results["astromer_gpu"]["value"] > 0
     assert results["astromer_gpu"]["n_light_curves"] == 64
