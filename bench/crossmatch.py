@@ -19,7 +19,7 @@ from .common import median_pair, write_result
 from .dedup import simulated_objects
 
 RADIUS = 1.0
-REPEATS = 3
+REPEATS = 5
 
 
 def counterpart_catalog(ra, dec, rng, fraction=0.5):

@@ -1,8 +1,8 @@
 """Sky neighbour searches with declination zones (Gray et al. 2007), vectorised.
 
-Points are sorted by (zone, RA) with zones one radius high; the candidates of a point lie in RA
-windows of its own and the adjacent zones, found by binary search, wrapped across RA = 0/360 and
-widened to the whole circle near a pole; candidates are then cut on the haversine distance
+Points are sorted by (zone, RA), with zones a radius high or more; the candidates of a point lie
+in RA windows of its own and the adjacent zones, found by binary search, wrapped across RA = 0/360
+and widened to the whole circle near a pole; candidates are then cut on the haversine distance
 (exact at arcsecond separations).
 :func:`neighbour_pairs` searches one catalogue against itself, :func:`cross_pairs` one
 catalogue against another; both have no Python loop over points.
@@ -123,24 +123,36 @@ def neighbour_pairs(ra: ArrayLike, dec: ArrayLike, radius_arcsec: float) -> np.n
     return np.stack([np.concatenate([i, j]), np.concatenate([j, i])], axis=1)
 
 
+#: Zone height of :func:`cross_pairs`, in radii: most queries lie farther than one radius from
+#: both edges of their zone and search that zone alone (2.5 zones searched per 2 queries);
+#: taller zones add candidates in proportion to the density (measured fastest at 4–16 radii).
+CROSS_ZONE_HEIGHT = 4.0
+
+
 def cross_pairs(
     ra1: ArrayLike, dec1: ArrayLike, ra2: ArrayLike, dec2: ArrayLike, radius_arcsec: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair (i in catalogue 1, j in catalogue 2) closer than the radius:
     (i, j, sin²(separation / 2)), in no particular order.
 
-    Zones two radii high: a query's matches lie in its own zone and the neighbour zone on the
-    side of the zone's midline it sits on, so two zones are searched, not three.
+    A query's matches lie in its own zone, and in the zone above or below only when it is
+    within one radius of that edge (zones are at least two radii high).
     """
-    index = ZoneIndex(ra2, dec2, radius_arcsec, height=2.0)
+    index = ZoneIndex(ra2, dec2, radius_arcsec, height=CROSS_ZONE_HEIGHT)
     ra1 = np.mod(np.asarray(ra1, dtype=np.float64), 360.0)
     dec1 = np.asarray(dec1, dtype=np.float64)
     # Queries in (zone, RA) order too: the binary searches then walk the index in one direction.
     q_zone = index.zone_of(dec1)
     q_order = np.argsort(q_zone * 360.0 + ra1)
     q_ra, q_dec = ra1[q_order], dec1[q_order]
-    upper = (q_dec + 90.0) / index.h - q_zone[q_order] >= 0.5
-    searches = [(np.arange(len(q_ra)), 0), (np.flatnonzero(upper), 1), (np.flatnonzero(~upper), -1)]
+    # Height above the zone's floor (deg), with a margin for the rounding of the zone number.
+    height = (q_dec + 90.0) - q_zone[q_order] * index.h
+    margin = index.r * 1.000001 + 1e-12
+    searches = [
+        (np.arange(len(q_ra)), 0),
+        (np.flatnonzero(height > index.h - margin), 1),
+        (np.flatnonzero(height < margin), -1),
+    ]
     i, j = index.candidates(q_ra, q_dec, searches)
     hav = index.haversine(q_ra[i], q_dec[i], np.cos(np.radians(q_dec[i])), j)
     close = hav <= _hav_limit(radius_arcsec)
