@@ -15,7 +15,7 @@ import yaml
 from qzo.config import PreprocessSettings, default_config, load_config
 from qzo.io.catalog_files import catalog_columns
 from qzo.simulate import SimulatedSkyPaths, simulate_sky
-from qzo.testing.snakemake import run_snakemake
+from qzo.testing.snakemake import BackgroundRun, run_snakemake, start_snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -25,6 +25,19 @@ TINY = REPO / "tests" / "config" / "tiny.yaml"
 def run_workflow(workdir: Path, *args, configfile: Path | None = TINY, **kwargs):
     """The workflow in ``workdir`` on the tiny config (or ``configfile``); the finished process."""
     return run_snakemake(REPO / "Snakefile", workdir, configfile, *args, **kwargs)
+
+
+def start_workflow(workdir: Path, *args, configfile: Path | None = TINY, **kwargs) -> BackgroundRun:
+    """:func:`run_workflow` started in the background."""
+    return start_snakemake(REPO / "Snakefile", workdir, configfile, *args, **kwargs)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that wait for the SLURM run's result go last: the run starts with the first SLURM
+    test and goes on in the background (tests/slurm/test_slurm.py), beside the other tests."""
+    waiting = [item for item in items if "slurm_run" in getattr(item, "fixturenames", ())]
+    if waiting:
+        items[:] = [item for item in items if item not in waiting] + waiting
 
 
 @pytest.fixture(scope="session")

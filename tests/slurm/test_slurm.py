@@ -5,6 +5,7 @@ without accounting and account names needs; one job (a partition_catalog) is can
 scancel while it runs. The run must retry it and end with catalogs byte-identical to a local
 run's. (Rerunning one shard and --rerun-incomplete after a kill are the same Snakemake mechanics
 under any executor: tests/workflow/test_workflow.py covers them with the local one, in every run.)
+The run starts with the first test here and goes on beside the other tests (conftest.py).
 
 These tests install and start munged, slurmctld and slurmd, which needs root: they run in
 ``make test`` when CI=true (CI runs as root) or QZO_SLURM_TESTS=1, and are skipped otherwise.
@@ -16,10 +17,15 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from conftest import REPO, catalog_files, run_workflow
+from conftest import REPO, catalog_files, start_workflow
 from slurm_cluster import ClusterUnavailable, slurm_cluster, squeue_jobs, why_unavailable
+
+from qzo.testing.snakemake import BackgroundRun
 
 ENABLED = os.environ.get("CI") == "true" or os.environ.get("QZO_SLURM_TESTS") == "1"
 pytestmark = [
@@ -30,6 +36,7 @@ pytestmark = [
         "QZO_SLURM_TESTS=1 to run them",
     ),
 ]
+
 
 # What this cluster needs beyond the profile: no sacct (no accounting database), no accounts,
 # and a short wait before the first status check (the profile keeps the plugin's 40 s).
@@ -43,18 +50,8 @@ SITE_OPTIONS = (
     "--slurm-init-seconds-before-status-checks",
     "1",
 )
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    reason = why_unavailable()
-    if reason:
-        pytest.fail(f"cannot start the SLURM test cluster: {reason}")
-    try:
-        with slurm_cluster(tmp_path_factory.mktemp("slurm")) as env:
-            yield env
-    except ClusterUnavailable as exc:
-        pytest.fail(f"cannot start the SLURM test cluster: {exc}")
+#: The rule whose first running job is cancelled with scancel.
+CANCELLED_RULE = "partition_catalog"
 
 
 class CancelOneJob(threading.Thread):
@@ -76,35 +73,86 @@ class CancelOneJob(threading.Thread):
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def slurm_run(cluster, tmp_path_factory):
-    work = tmp_path_factory.mktemp("slurm_run")
-    canceller = CancelOneJob(cluster, "partition_catalog")
-    canceller.start()
+@dataclass
+class SlurmRun:
+    """The workflow run through the SLURM profile: its folder, process, cancelled job (if one
+    was seen running) and every job SLURM listed at the end."""
+
+    work: Path
+    proc: subprocess.CompletedProcess
+    cancelled: str | None
+    jobs: list[dict[str, str]]
+
+
+@dataclass
+class StartedRun:
+    env: dict
+    work: Path
+    run: BackgroundRun
+    canceller: CancelOneJob
+
+
+@pytest.fixture(scope="session")
+def slurm_started(tmp_path_factory) -> Iterator[StartedRun]:
+    """A one-node SLURM cluster running the tiny workflow with ``--profile profiles/slurm``."""
+    reason = why_unavailable()
+    if reason:
+        pytest.fail(f"cannot start the SLURM test cluster: {reason}")
     try:
-        proc = run_workflow(
-            work, "--profile", REPO / "profiles" / "slurm", *SITE_OPTIONS, env=cluster
-        )
-    finally:
-        canceller.stop.set()
-        canceller.join()
-    return work, proc, canceller.cancelled, squeue_jobs(cluster)
+        with slurm_cluster(tmp_path_factory.mktemp("slurm")) as env:
+            work = tmp_path_factory.mktemp("slurm_run")
+            canceller = CancelOneJob(env, CANCELLED_RULE)
+            canceller.start()
+            run = start_workflow(
+                work, "--profile", REPO / "profiles" / "slurm", *SITE_OPTIONS, env=env
+            )
+            try:
+                yield StartedRun(env, work, run, canceller)
+            finally:
+                canceller.stop.set()
+                if run.running():
+                    run.process.kill()
+                run.wait()
+    except ClusterUnavailable as exc:
+        pytest.fail(f"cannot start the SLURM test cluster: {exc}")
+
+
+@pytest.fixture(scope="session")
+def slurm_run(slurm_started) -> SlurmRun:
+    """The finished SLURM run."""
+    started = slurm_started
+    proc = started.run.wait(timeout=1800)
+    started.canceller.stop.set()
+    started.canceller.join()
+    return SlurmRun(started.work, proc, started.canceller.cancelled, squeue_jobs(started.env))
+
+
+def test_the_profile_submits_the_workflow_to_slurm(slurm_started):
+    """The run starts here and goes on beside the other tests (see conftest.py)."""
+    deadline = time.monotonic() + 600
+    while not squeue_jobs(slurm_started.env) and slurm_started.run.running():
+        assert time.monotonic() < deadline, "no job reached SLURM in 600 s"
+        time.sleep(0.5)
+    jobs = squeue_jobs(slurm_started.env)
+    assert jobs, slurm_started.run.wait().stderr[-3000:]
+    # The first job (the simulation) went to the profile's default partition.
+    assert jobs[0]["comment"].startswith("rule_simulate")
+    assert jobs[0]["partition"] == "cpu"
 
 
 def test_profile_runs_the_workflow_on_slurm(slurm_run):
-    work, proc, _, jobs = slurm_run
+    proc, jobs = slurm_run.proc, slurm_run.jobs
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]
-    assert (work / "results/evaluate/summary.json").exists()
+    assert (slurm_run.work / "results/evaluate/summary.json").exists()
     # Jobs ran as SLURM jobs (the gathers marked local ran in Snakemake's own process).
     assert len(jobs) > 20
-    assert list((work / "logs/slurm").rglob("*.log"))
+    assert list((slurm_run.work / "logs/slurm").rglob("*.log"))
 
 
 def test_gpu_rules_went_to_the_gpu_partition_with_a_gpu(slurm_run):
-    _, proc, _, jobs = slurm_run
-    assert proc.returncode == 0
+    assert slurm_run.proc.returncode == 0
     by_rule: dict[str, set] = {}
-    for job in jobs:
+    for job in slurm_run.jobs:
         rule = job["comment"].removeprefix("rule_").split("_wildcards_")[0]
         by_rule.setdefault(rule, set()).add((job["partition"], job["gpus"], job["cpus"]))
     for rule in (
@@ -120,9 +168,9 @@ def test_gpu_rules_went_to_the_gpu_partition_with_a_gpu(slurm_run):
 
 
 def test_cancelled_job_is_retried(slurm_run):
-    _, proc, cancelled, jobs = slurm_run
+    proc, cancelled = slurm_run.proc, slurm_run.cancelled
     assert cancelled is not None, "no partition_catalog job was seen running"
-    states = {job["id"]: job["state"] for job in jobs}
+    states = {job["id"]: job["state"] for job in slurm_run.jobs}
     assert states[cancelled] == "CANCELLED"
     out = proc.stdout + proc.stderr
     # Snakemake saw the (group) job fail, named its SLURM log, and submitted it again.
@@ -132,9 +180,8 @@ def test_cancelled_job_is_retried(slurm_run):
 
 
 def test_catalogs_equal_the_local_run_byte_for_byte(slurm_run, tiny_run):
-    work, proc, _, _ = slurm_run
-    assert proc.returncode == 0
-    slurm, local = catalog_files(work), catalog_files(tiny_run)
+    assert slurm_run.proc.returncode == 0
+    slurm, local = catalog_files(slurm_run.work), catalog_files(tiny_run)
     assert sorted(slurm) == sorted(local)
     different = [name for name in local if slurm[name] != local[name]]
     assert different == []

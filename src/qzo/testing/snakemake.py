@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,6 +35,56 @@ def snakemake_command(
     return cmd, full_env
 
 
+class BackgroundRun:
+    """A workflow run in a subprocess that the caller does not wait for; :meth:`wait` ends it."""
+
+    def __init__(self, cmd: list[str], env: Mapping[str, str], cwd: StrPath | None = None):
+        self._out = tempfile.TemporaryFile("w+")
+        self._err = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            cmd, stdout=self._out, stderr=self._err, text=True, env=env, cwd=cwd
+        )
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait(self, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        """The finished process, output captured; killed (and re-raised) past ``timeout`` s."""
+        if self._result is not None:
+            return self._result
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        outputs = []
+        for stream in (self._out, self._err):
+            stream.seek(0)
+            outputs.append(stream.read())
+            stream.close()
+        self._result = subprocess.CompletedProcess(
+            self.process.args, self.process.returncode, *outputs
+        )
+        return self._result
+
+
+def start_snakemake(
+    snakefile: StrPath,
+    workdir: StrPath,
+    configfile: StrPath | None,
+    *args: object,
+    cores: int | None = 2,
+    env: Mapping[str, str] | None = None,
+    cwd: StrPath | None = None,
+) -> BackgroundRun:
+    """Start the workflow in a subprocess (see :func:`snakemake_command`) from ``cwd`` (relative
+    paths in ``args``, such as a profile, are taken from there) and return without waiting."""
+    cmd, full_env = snakemake_command(snakefile, workdir, configfile, *args, cores=cores, env=env)
+    return BackgroundRun(cmd, full_env, cwd)
+
+
 def run_snakemake(
     snakefile: StrPath,
     workdir: StrPath,
@@ -44,10 +95,6 @@ def run_snakemake(
     timeout: float = 1800,
     cwd: StrPath | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the workflow in a subprocess (see :func:`snakemake_command`), from ``cwd`` (relative
-    paths in ``args``, such as a profile, are taken from there); return the completed process
-    (output captured)."""
-    cmd, full_env = snakemake_command(snakefile, workdir, configfile, *args, cores=cores, env=env)
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
-    )
+    """Run the workflow in a subprocess (see :func:`start_snakemake`); the completed process."""
+    run = start_snakemake(snakefile, workdir, configfile, *args, cores=cores, env=env, cwd=cwd)
+    return run.wait(timeout)
