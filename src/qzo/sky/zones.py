@@ -124,7 +124,7 @@ def neighbour_pairs(ra: ArrayLike, dec: ArrayLike, radius_arcsec: float) -> np.n
 
 
 #: Zone height of :func:`cross_pairs`, in radii: most queries lie farther than one radius from
-#: both edges of their zone and search that zone alone (2.5 zones searched per 2 queries);
+#: both edges of their zone and search that zone alone (1.5 zones per query on average);
 #: taller zones add candidates in proportion to the density (measured fastest at 4–16 radii).
 CROSS_ZONE_HEIGHT = 4.0
 

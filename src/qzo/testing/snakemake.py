@@ -50,12 +50,13 @@ class BackgroundRun:
         return self.process.poll() is None
 
     def wait(self, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-        """The finished process, output captured; killed (and re-raised) past ``timeout`` s."""
+        """The finished process, output captured; killed past ``timeout`` s or when the wait
+        is interrupted (the exception is raised again)."""
         if self._result is not None:
             return self._result
         try:
             self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException:  # a timeout, or Ctrl-C: no workflow left running unseen
             self.process.kill()
             self.process.wait()
             raise
