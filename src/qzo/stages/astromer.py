@@ -74,7 +74,6 @@ def astromer_pretrain(
         raise ValueError("astromer_pretrain on the training set needs training_set")
     encoder, result = pretrain_encoder(table, cfg, checkpoints, weights_cache)
     result = {**result, "data": {"source": cfg.pretrain_data, **data}}
-    result["keras_backend"] = cfg.keras_backend
     log.info("stage 1 data: %s", json.dumps(result["data"]))
     write_weights(encoder, weights)
     _copy_log(checkpoints, metrics)
@@ -118,7 +117,6 @@ def astromer_finetune(
         checkpoints,
     )
     save_classifier(model, model_config, model_weights)
-    result["keras_backend"] = cfg.keras_backend
     probs = class_probabilities(model, table)
     test = split_mask(table, "test")
     if test.any():
@@ -169,7 +167,7 @@ def astromer_finetune_fold(
     probs = class_probabilities(model, rows(table, folds == fold))
     write_parquet_atomic(probs, predictions)
     _copy_log(checkpoints, metrics)
-    result = {**result, "fold": fold, "rows": len(probs), "keras_backend": cfg.keras_backend}
+    result = {**result, "fold": fold, "rows": len(probs)}
     write_json_atomic(result, summary)
     return result
 

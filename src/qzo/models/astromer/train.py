@@ -284,7 +284,8 @@ def fit_resumable(
     ``.npz``) is written after every epoch, the best weights beside it; per-epoch metrics are
     appended to ``log_path`` (CSV). A checkpoint is resumed only by the training that made it
     (:func:`training_fingerprint`): one made from other data, settings or initial weights is
-    discarded and the log starts over.
+    discarded and the log starts over. Returns the summary: epochs run, best validation loss,
+    whether early stopping ended it, and the Keras backend it trained on.
     """
     ckpt_dir = Path(checkpoint_dir)
     _checkpoints_for(ckpt_dir, fingerprint)
@@ -335,6 +336,7 @@ def fit_resumable(
         "epochs_run": state["epoch"],
         "best_val_loss": state["best"],
         "stopped_early": state["wait"] >= settings.patience,
+        "keras_backend": keras.backend.backend(),  # the backend that trained it
     }
     (ckpt_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
