@@ -86,6 +86,9 @@ class SlurmRun:
 
 @dataclass
 class StartedRun:
+    """The SLURM run while it goes on: the cluster's client environment, the run's folder and
+    process, and the thread that cancels one of its jobs."""
+
     env: dict
     work: Path
     run: BackgroundRun
@@ -120,11 +123,11 @@ def slurm_started(tmp_path_factory) -> Iterator[StartedRun]:
 @pytest.fixture(scope="session")
 def slurm_run(slurm_started) -> SlurmRun:
     """The finished SLURM run."""
-    started = slurm_started
-    proc = started.run.wait(timeout=1800)
-    started.canceller.stop.set()
-    started.canceller.join()
-    return SlurmRun(started.work, proc, started.canceller.cancelled, squeue_jobs(started.env))
+    proc = slurm_started.run.wait(timeout=1800)
+    canceller = slurm_started.canceller
+    canceller.stop.set()
+    canceller.join()
+    return SlurmRun(slurm_started.work, proc, canceller.cancelled, squeue_jobs(slurm_started.env))
 
 
 def test_the_profile_submits_the_workflow_to_slurm(slurm_started):
