@@ -54,9 +54,12 @@ def as_test_command(command: str) -> list[str]:
     """The README command's arguments for the tiny sky: the user's config becomes the tiny one,
     and commands that would run jobs become dry runs."""
     args = shlex.split(command)[1:]
-    if "--configfile" in args:
+    if "--configfile" in args:  # it takes one or more files
         i = args.index("--configfile")
-        del args[i : i + 2]
+        end = i + 1
+        while end < len(args) and args[end].endswith((".yaml", ".yml", ".json")):
+            end += 1
+        del args[i:end]
     # `snakemake --report` and the informational commands run as they are; the rest dry-run.
     if not {"--unlock", "--list-rules", "--report", "-n", "--dry-run"} & set(args):
         args.append("-n")

@@ -124,6 +124,27 @@ def test_shipped_configs_validate_and_stop_early(name):
         assert config["astromer"][stage]["epochs"] >= 100
 
 
+def test_the_workstation_overlay_only_shrinks_the_science_encoder():
+    """config/science_workstation.yaml, merged after config/science.yaml as Snakemake merges
+    config files, gives a valid config that differs from the science one in the encoder's width
+    only."""
+    from snakemake.utils import update_config
+
+    def merged(*names: str) -> dict:
+        config: dict = {}
+        for name in ("config.yaml", *names):
+            update_config(config, yaml.safe_load((REPO / "config" / name).read_text()))
+        return validate_config(config)
+
+    science = merged("science.yaml")
+    workstation = merged("science.yaml", "science_workstation.yaml")
+    assert (science["astromer"]["d_model"], workstation["astromer"]["d_model"]) == (256, 64)
+    assert workstation["astromer"]["dff"] == 64
+    for key in ("d_model", "dff"):
+        del science["astromer"][key], workstation["astromer"][key]
+    assert workstation == science
+
+
 def test_every_config_key_is_read_by_some_code():
     """No key is accepted and then ignored: each key of the schema is named in the workflow's
     code (rules, scripts or the library) as a string or an attribute (a settings field). Keys
