@@ -63,6 +63,7 @@ class StageSettings(_FromConfig):
     patience: int
     min_delta: float
     learning_rate: float
+    schedule: str
     seed: int
 
 

@@ -73,6 +73,7 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     "residual": {"residual": True},
     "error_input": {"error_input": True},
     "difference_input": {"difference_input": True},
+    "plateau": {"finetune": {"schedule": "plateau"}},
 }
 
 
@@ -84,9 +85,14 @@ def _departure_variants() -> dict[str, dict[str, Any]]:
     out = {}
     for k in range(1, len(DEPARTURES) + 1):
         for names in itertools.combinations(DEPARTURES, k):
-            change = {key: v for name in names for key, v in DEPARTURES[name].items()}
             for base, settings in bases.items():
-                out["_".join((base, *names))] = {**settings, **change}
+                variant = dict(settings)
+                for name in names:
+                    for key, value in DEPARTURES[name].items():
+                        # A training stage's keys add to the base's (e.g. its patience).
+                        nested = isinstance(value, dict)
+                        variant[key] = {**variant.get(key, {}), **value} if nested else value
+                out["_".join((base, *names))] = variant
     return out
 
 
@@ -163,6 +169,7 @@ def transformer_variant(
             "pretrain": settings.pretrain.patience,
             "finetune": settings.finetune.patience,
         },
+        "finetune_schedule": settings.finetune.schedule,
         "pretrain_data": settings.pretrain_data if do_pretrain else None,
         "encoder": encoder.config_,
         "seconds": round(time.perf_counter() - t0, 1),

@@ -14,6 +14,7 @@ from qzo.models.astromer.train import (
     Classifier,
     finetune,
     finetune_learning_rate,
+    plateau_step,
     pretrain,
     pretraining_batch,
 )
@@ -105,9 +106,38 @@ def test_min_delta_ends_a_stage_whose_loss_only_crawls(tmp_path):
     assert summary["best_val_loss"] == pytest.approx(min(float(r["val_loss"]) for r in rows))
 
 
-def test_training_resumes_after_a_kill(tmp_path):
-    """Killed after two epochs and rerun, training goes on from its checkpoint (weights,
-    optimizer, dropout seeds, patience) and ends exactly where an uninterrupted run ends."""
+def test_plateau_schedule_steps_down_on_plateaus_only():
+    """One step per two epochs without a better validation loss, to the last rate; an
+    improvement keeps the rate reached."""
+    assert [plateau_step(0, wait) for wait in (0, 1, 2, 3)] == [0, 0, 1, 0]
+    assert [plateau_step(1, wait) for wait in (0, 2, 4)] == [1, 2, 2]
+    assert plateau_step(2, 6) == 2
+
+
+def test_plateau_schedule_in_training(tmp_path):
+    """With no improvement after the first epoch (min_delta 0.9), the plateau schedule takes the
+    paper's three rates two epochs apart and patience 5 ends the stage at the lowest."""
+    rng = np.random.default_rng(5)
+    train, y_train = toy(120, rng)
+    val, y_val = toy(40, rng)
+    model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
+    settings = stage(epochs=20, patience=5, min_delta=0.9, schedule="plateau", seed=2)
+    summary = finetune(
+        model, train, y_train, val, y_val, settings, tmp_path / "ckpt", tmp_path / "log.csv"
+    )
+    rows = list(csv.DictReader(open(tmp_path / "log.csv")))
+    rates = [float(r["learning_rate"]) for r in rows]
+    assert rates == [1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 1e-4]
+    assert summary["epochs_run"] == 6 and summary["stopped_early"]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "min_delta", "killed_after"), [("paper", 0.0, 2), ("plateau", 0.9, 3)]
+)
+def test_training_resumes_after_a_kill(tmp_path, schedule, min_delta, killed_after):
+    """Killed and rerun, training goes on from its checkpoint (weights, optimizer, dropout
+    seeds, patience, the plateau schedule's step) and ends exactly where an uninterrupted run
+    ends."""
     rng = np.random.default_rng(4)
     train, y_train = toy(120, rng)
     val, y_val = toy(40, rng)
@@ -115,18 +145,26 @@ def test_training_resumes_after_a_kill(tmp_path):
     def run(epochs, ckpt):
         keras.utils.set_random_seed(7)  # the same initial weights in every run
         model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
-        settings = stage(epochs=epochs, batch_size=32, patience=100, seed=2)
+        settings = stage(
+            epochs=epochs,
+            batch_size=32,
+            patience=100,
+            min_delta=min_delta,
+            schedule=schedule,
+            seed=2,
+        )
         summary = finetune(model, train, y_train, val, y_val, settings, ckpt, ckpt / "log.csv")
         return summary, model.get_weights()
 
     for name in ("killed", "whole"):
         (tmp_path / name).mkdir()
-    run(2, tmp_path / "killed")  # "killed" after two epochs
-    resumed, resumed_weights = run(4, tmp_path / "killed")
-    whole, whole_weights = run(4, tmp_path / "whole")
-    rows = list(csv.DictReader(open(tmp_path / "killed" / "log.csv")))
-    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
-    assert resumed == whole and resumed["epochs_run"] == 4
+    run(killed_after, tmp_path / "killed")
+    resumed, resumed_weights = run(5, tmp_path / "killed")
+    whole, whole_weights = run(5, tmp_path / "whole")
+    logs = [list(csv.DictReader(open(tmp_path / n / "log.csv"))) for n in ("killed", "whole")]
+    assert [int(r["epoch"]) for r in logs[0]] == [1, 2, 3, 4, 5]
+    assert [r["learning_rate"] for r in logs[0]] == [r["learning_rate"] for r in logs[1]]
+    assert resumed == whole and resumed["epochs_run"] == 5
     for got, expected in zip(resumed_weights, whole_weights, strict=True):
         np.testing.assert_array_equal(got, expected)
 

@@ -201,10 +201,28 @@ def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
     return ops.sqrt(sq)
 
 
+#: The paper's stage-2 learning rates as divisors of the initial one, and the epochs (1-based)
+#: from which each applies; schedule ``plateau`` steps through the same rates on validation
+#: plateaus.
+RATE_DIVISORS = (1, 2, 10)
+PAPER_STEP_EPOCHS = (1, 4, 9)
+#: Schedule ``plateau``: epochs without a better validation loss before the next step down.
+PLATEAU_EPOCHS = 2
+
+
 def finetune_learning_rate(epoch: int, initial: float = 1e-3) -> float:
     """The paper's schedule (1e-3, 5e-4 from epoch 4, 1e-4 from epoch 9) relative to the
     ``initial`` rate; ``epoch`` is 1-based."""
-    return initial / (1 if epoch < 4 else (2 if epoch < 9 else 10))
+    step = sum(epoch >= start for start in PAPER_STEP_EPOCHS) - 1
+    return initial / RATE_DIVISORS[step]
+
+
+def plateau_step(step: int, wait: int) -> int:
+    """Schedule ``plateau``: the rate step after an epoch that leaves ``wait`` epochs without a
+    better validation loss (one step down every :data:`PLATEAU_EPOCHS` of them, to the last)."""
+    if wait and wait % PLATEAU_EPOCHS == 0:
+        return min(step + 1, len(RATE_DIVISORS) - 1)
+    return step
 
 
 def _slice(inputs: dict, idx: Any) -> dict:
@@ -275,7 +293,10 @@ def fit_resumable(
     """Train with early stopping on the validation loss; resumable after a kill.
 
     Training stops after ``settings.patience`` epochs without the validation loss falling by
-    more than ``settings.min_delta`` (relative) below its best; the best weights are kept.
+    more than ``settings.min_delta`` (relative) below its best; the best weights are kept. The
+    learning rate is ``learning_rate(epoch)`` (the stage's ``paper`` schedule; constant
+    ``settings.learning_rate`` without one), or, with ``settings.schedule == "plateau"``, steps
+    through :data:`RATE_DIVISORS` on validation plateaus (:func:`plateau_step`).
 
     ``make_train_epoch(epoch)`` returns that epoch's batches (so masks and shuffles can be drawn
     anew each epoch), each ``(inputs, targets)`` or ``(inputs, targets, weights)`` for the
@@ -291,7 +312,7 @@ def fit_resumable(
     _checkpoints_for(ckpt_dir, fingerprint)
     model.compile(optimizer=optimizer, jit_compile=backend.train_jit_compile())
     last_path, best_path = ckpt_dir / LAST_CHECKPOINT, ckpt_dir / "best.weights.h5"
-    state: dict[str, Any] = {"epoch": 0, "best": float(np.inf), "wait": 0}
+    state: dict[str, Any] = {"epoch": 0, "best": float(np.inf), "wait": 0, "step": 0}
     if last_path.exists():
         # Create every variable first, so the checkpoint restores into them.
         if validation:
@@ -307,7 +328,10 @@ def fit_resumable(
             writer.writerow(["epoch", "train_loss", "val_loss", "learning_rate", "seconds"])
         while state["epoch"] < settings.epochs and state["wait"] < settings.patience:
             epoch = state["epoch"] + 1
-            lr = learning_rate(epoch) if learning_rate else settings.learning_rate
+            if settings.schedule == "plateau":
+                lr = settings.learning_rate / RATE_DIVISORS[state["step"]]
+            else:
+                lr = learning_rate(epoch) if learning_rate else settings.learning_rate
             optimizer.learning_rate.assign(lr)
             t0 = time.perf_counter()
             train = [float(model.train_on_batch(*b)) for b in make_train_epoch(epoch)]
@@ -328,6 +352,7 @@ def fit_resumable(
                 write_weights(model, best_path)
             # Patience restarts only on a real improvement (min_delta: a relative threshold).
             state["wait"] = 0 if val < best * (1.0 - settings.min_delta) else state["wait"] + 1
+            state["step"] = plateau_step(state["step"], state["wait"])
             state["epoch"] = epoch
             save_checkpoint(last_path, model, optimizer, state)
     if best_path.exists():
