@@ -286,6 +286,9 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
         "ZTF + PS + WISE + GAIA",
     ]
     assert table3["accuracy"].between(0, 1).all()
+    f1 = table3.set_index("features")
+    assert (f1["qso_f1_low"] <= f1["qso_f1"]).all() and (f1["qso_f1"] <= f1["qso_f1_high"]).all()
+    assert f1.loc["SHALLOW", ["minus_shallow_low", "minus_shallow_high"]].tolist() == [0, 0]
     table4 = pd.read_csv(out / "table4.csv").set_index("cut")
     counted = table4.drop(columns=["qso_f1", "accuracy"])
     assert (np.diff(counted.to_numpy(), axis=1) <= 0).all() and counted.iloc[0, 0] > 0

@@ -12,7 +12,7 @@ from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic
 from qzo.models.calibration import apply_calibration
-from qzo.models.metrics import redshift_scores
+from qzo.models.metrics import BOOTSTRAP_RESAMPLES, redshift_scores
 from qzo.models.xgb import QSO
 from qzo.products import figures
 from qzo.products.evaluate import (
@@ -32,7 +32,10 @@ from qzo.products.evaluate import (
 
 CAPTIONS = {
     "table3": "Table 3. QSO F1 and accuracy on the test split for each feature set (missing "
-    "survey features left to XGBoost).",
+    "survey features left to XGBoost); qso_f1_low/high: its 95 % interval over "
+    f"{BOOTSTRAP_RESAMPLES:,} bootstrap "
+    "resamples of the test objects; minus_shallow_low/high: the same for the row's QSO F1 minus "
+    "SHALLOW's on each resample (paired: an interval holding 0 is no measured difference).",
     "table4": "Table 4. Per data cut, the ZTF × WISE model's QSO F1 and three-class accuracy "
     "on the test split's objects the cut keeps, and the QSO candidates (non-duplicates) over "
     "the sky above each minimum p_WISE_QSO.",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from qzo.config.settings import XGBSettings
-from qzo.models.metrics import class_scores, redshift_scores
+from qzo.models.metrics import class_scores, interval, qso_f1_bootstrap, redshift_scores
 from qzo.models.xgb import (
     LC_PROBABILITIES,
     QSO,
@@ -80,6 +80,29 @@ def fit_and_score(
     )
     test = table[split == "test"]
     return model, class_scores(test["label"], predict_proba(model, test), QSO)
+
+
+#: Table 3's reference row: the paired differences are to it.
+REFERENCE_EXPERIMENT = "SHALLOW"
+
+
+def with_intervals(
+    experiments: list[dict], labels: np.ndarray, classes: dict[str, np.ndarray]
+) -> list[dict]:
+    """Table 3's rows (one per name of ``classes``, the test split's predicted classes) with
+    95 % bootstrap intervals of their QSO F1 and, when the shallow model is a row, of each row's
+    paired difference to it (:data:`REFERENCE_EXPERIMENT`)."""
+    boot = qso_f1_bootstrap(labels, classes, QSO)
+    rows = []
+    for row in experiments:
+        f1 = boot[row["features"]]
+        low, high = interval(f1)
+        row = {**row, "qso_f1_low": low, "qso_f1_high": high}
+        if REFERENCE_EXPERIMENT in boot:
+            low, high = interval(f1 - boot[REFERENCE_EXPERIMENT])
+            row.update(minus_shallow_low=low, minus_shallow_high=high)
+        rows.append(row)
+    return rows
 
 
 @dataclass
@@ -173,8 +196,13 @@ def fit_catalog_models(
             **class_scores(test_rows["label"], test_rows[LC_PROBABILITIES], QSO),
         }
     ]
+    classes = {"ASTROMER alone": test_rows[LC_PROBABILITIES].to_numpy().argmax(1)}
     for sets in settings.experiments:
-        experiments.append({"features": " + ".join(s.upper() for s in sets), **fit_sets(sets)[1]})
+        name = " + ".join(s.upper() for s in sets)
+        model, scores = fit_sets(sets)
+        experiments.append({"features": name, **scores})
+        classes[name] = predict_proba(model, test_rows).argmax(1)
+    experiments = with_intervals(experiments, test_rows["label"].to_numpy(), classes)
     light_curve_models = test_rows[["objectid", "n_obs", "mag_median", "label"]].copy()
     light_curve_models["transformer"] = test_rows[LC_PROBABILITIES].to_numpy().argmax(1)
     for name, sets in LIGHT_CURVE_MODELS.items():

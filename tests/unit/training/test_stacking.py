@@ -1,9 +1,10 @@
 """The stacked light-curve probabilities XGBoost trains on: out of fold for the train split."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from qzo.training.stacking import stacked_probabilities
+from qzo.training.stacking import stacked_probabilities, with_intervals
 
 
 def test_stacking_uses_out_of_fold_probabilities_for_the_train_split():
@@ -48,3 +49,19 @@ def test_val_and_test_rows_get_the_full_classifier_and_gaps_fail():
     # A training object the full classifier did not score is refused.
     with pytest.raises(AssertionError, match="1 training objects lack"):
         stacked_probabilities(labels, full[full["objectid"] != 9], [fold])
+
+
+def test_table3_rows_get_intervals_and_paired_differences_to_shallow():
+    labels = np.repeat([1, 0], [40, 60])
+    worse = labels.copy()
+    worse[:15] = 0
+    rows = with_intervals(
+        [{"features": "SHALLOW"}, {"features": "ZTF"}],
+        labels,
+        {"SHALLOW": labels, "ZTF": worse},
+    )
+    assert rows[0]["qso_f1_low"] == rows[0]["qso_f1_high"] == 1.0
+    assert rows[0]["minus_shallow_low"] == rows[0]["minus_shallow_high"] == 0.0
+    assert rows[1]["minus_shallow_high"] < 0 < rows[1]["qso_f1_low"]
+    alone = with_intervals([{"features": "ZTF"}], labels, {"ZTF": worse})
+    assert "minus_shallow_low" not in alone[0]
