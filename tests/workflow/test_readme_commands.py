@@ -50,16 +50,26 @@ def planned_jobs(output: str) -> Counter:
     return jobs
 
 
+def configfiles(args: list[str]) -> list[str]:
+    """The arguments ``--configfile`` takes: all up to the next option, as Snakemake reads
+    them."""
+    if "--configfile" not in args:
+        return []
+    taken = []
+    for arg in args[args.index("--configfile") + 1 :]:
+        if arg.startswith("-"):
+            break
+        taken.append(arg)
+    return taken
+
+
 def as_test_command(command: str) -> list[str]:
     """The README command's arguments for the tiny sky: the user's config becomes the tiny one,
     and commands that would run jobs become dry runs."""
     args = shlex.split(command)[1:]
-    if "--configfile" in args:  # it takes one or more files
+    if "--configfile" in args:  # it takes every argument up to the next option
         i = args.index("--configfile")
-        end = i + 1
-        while end < len(args) and args[end].endswith((".yaml", ".yml", ".json")):
-            end += 1
-        del args[i:end]
+        del args[i : i + 1 + len(configfiles(args))]
     # `snakemake --report` and the informational commands run as they are; the rest dry-run.
     if not {"--unlock", "--list-rules", "--report", "-n", "--dry-run"} & set(args):
         args.append("-n")
@@ -73,6 +83,10 @@ def test_the_readme_shows_the_commands_it_should():
     assert any("--profile profiles/slurm" in c and "--force" in c for c in commands)
     # --forcerun takes several values and swallows a target placed after it.
     assert not [c for c in commands if re.search(r"--forcerun \S+ results/", c)]
+    # So does --configfile: whatever follows it up to the next option must be config files.
+    for c in commands:
+        for name in configfiles(shlex.split(c)):
+            assert name.endswith((".yaml", ".yml", ".json")), c
 
 
 @pytest.mark.parametrize("command", readme_commands(), ids=lambda c: c.replace(" ", "_"))

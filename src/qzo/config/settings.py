@@ -54,6 +54,11 @@ class PreprocessSettings(_FromConfig):
     max_nights: int
 
 
+#: Learning-rate schedule ``plateau``: epochs without a better validation loss before the rate
+#: steps down (the steps count the same epochs as early stopping's ``patience``).
+PLATEAU_EPOCHS = 2
+
+
 @dataclass(frozen=True)
 class StageSettings(_FromConfig):
     """One Astromer training stage (``astromer.pretrain`` / ``astromer.finetune``)."""

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from qzo.config.settings import PLATEAU_EPOCHS
 from qzo.errors import ConfigError
 from qzo.io import StrPath
 from qzo.io.hats_input import is_hats_input
@@ -106,6 +107,14 @@ def _check_consistency(config: dict) -> None:
             f"config key 'inputs.ztf_lightcurves': simulation.format is 'hats', so it must be "
             f"the simulated collection {hats_dir!r}"
         )
+    for stage in ("pretrain", "finetune"):
+        settings = config["astromer"][stage]
+        if settings["schedule"] == "plateau" and settings["patience"] <= PLATEAU_EPOCHS:
+            raise ConfigError(
+                f"config key 'astromer.{stage}.patience': schedule 'plateau' steps the rate down "
+                f"after {PLATEAU_EPOCHS} epochs without improvement, so patience must exceed "
+                f"{PLATEAU_EPOCHS} (5 reaches the lowest rate), not {settings['patience']}"
+            )
     part = config["partition"]
     if part["lowest_order"] > part["highest_order"]:
         raise ConfigError(

@@ -34,8 +34,9 @@ CAPTIONS = {
     "table3": "Table 3. QSO F1 and accuracy on the test split for each feature set (missing "
     "survey features left to XGBoost); qso_f1_low/high: its 95 % interval over "
     f"{BOOTSTRAP_RESAMPLES:,} bootstrap "
-    "resamples of the test objects; minus_shallow_low/high: the same for the row's QSO F1 minus "
-    "SHALLOW's on each resample (paired: an interval holding 0 is no measured difference).",
+    "resamples of the test objects; minus_shallow_low/high (when SHALLOW is a row): the same for "
+    "the row's QSO F1 minus SHALLOW's on each resample (paired: an interval holding 0 is no "
+    "measured difference).",
     "table4": "Table 4. Per data cut, the ZTF × WISE model's QSO F1 and three-class accuracy "
     "on the test split's objects the cut keeps, and the QSO candidates (non-duplicates) over "
     "the sky above each minimum p_WISE_QSO.",

@@ -99,6 +99,10 @@ def test_readme_documents_every_key_with_the_schema_default():
             {"xgb": {"experiments": [["ztf", "sdss"]]}},
             "config key 'xgb.experiments.0.1': 'sdss' is not one of",
         ),
+        (
+            {"astromer": {"finetune": {"schedule": "plateau", "patience": 2}}},
+            "config key 'astromer.finetune.patience': schedule 'plateau' steps the rate down",
+        ),
     ],
 )
 def test_bad_config_names_the_key(config, message):

@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from qzo.config import StageSettings, default_config
+from qzo.models.astromer import train as train_module
 from qzo.models.astromer.encoder import AstromerEncoder
 from qzo.models.astromer.train import (
     Classifier,
@@ -131,39 +132,54 @@ def test_plateau_schedule_in_training(tmp_path):
     assert summary["epochs_run"] == 6 and summary["stopped_early"]
 
 
+class Killed(Exception):
+    """Stands for the job being killed."""
+
+
 @pytest.mark.parametrize(
     ("schedule", "min_delta", "killed_after"), [("paper", 0.0, 2), ("plateau", 0.9, 3)]
 )
-def test_training_resumes_after_a_kill(tmp_path, schedule, min_delta, killed_after):
-    """Killed and rerun, training goes on from its checkpoint (weights, optimizer, dropout
-    seeds, patience, the plateau schedule's step) and ends exactly where an uninterrupted run
+def test_training_resumes_after_a_kill(tmp_path, monkeypatch, schedule, min_delta, killed_after):
+    """Killed right after a checkpoint and rerun with the same settings, training goes on from
+    that checkpoint (weights, optimizer, dropout seeds, patience, the plateau schedule's step;
+    the epochs already logged are kept, not rerun) and ends exactly where an uninterrupted run
     ends."""
     rng = np.random.default_rng(4)
     train, y_train = toy(120, rng)
     val, y_val = toy(40, rng)
+    settings = stage(
+        epochs=5, batch_size=32, patience=100, min_delta=min_delta, schedule=schedule, seed=2
+    )
 
-    def run(epochs, ckpt):
+    def run(ckpt):
         keras.utils.set_random_seed(7)  # the same initial weights in every run
         model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(16,))
-        settings = stage(
-            epochs=epochs,
-            batch_size=32,
-            patience=100,
-            min_delta=min_delta,
-            schedule=schedule,
-            seed=2,
-        )
         summary = finetune(model, train, y_train, val, y_val, settings, ckpt, ckpt / "log.csv")
         return summary, model.get_weights()
 
-    for name in ("killed", "whole"):
-        (tmp_path / name).mkdir()
-    run(killed_after, tmp_path / "killed")
-    resumed, resumed_weights = run(5, tmp_path / "killed")
-    whole, whole_weights = run(5, tmp_path / "whole")
+    save = train_module.save_checkpoint
+    saved = []
+
+    def save_then_die(*args):
+        save(*args)
+        saved.append(1)
+        if len(saved) == killed_after:
+            raise Killed
+
+    monkeypatch.setattr(train_module, "save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        run(tmp_path / "killed")
+    monkeypatch.setattr(train_module, "save_checkpoint", save)
+    before = list(csv.DictReader(open(tmp_path / "killed" / "log.csv")))
+    assert len(before) == killed_after
+    resumed, resumed_weights = run(tmp_path / "killed")
+    whole, whole_weights = run(tmp_path / "whole")
     logs = [list(csv.DictReader(open(tmp_path / n / "log.csv"))) for n in ("killed", "whole")]
+    assert logs[0][:killed_after] == before  # resumed: the logged epochs (their times) kept
     assert [int(r["epoch"]) for r in logs[0]] == [1, 2, 3, 4, 5]
     assert [r["learning_rate"] for r in logs[0]] == [r["learning_rate"] for r in logs[1]]
+    if schedule == "plateau":
+        assert logs[0][killed_after]["learning_rate"] == "0.0005"  # the step restored
     assert resumed == whole and resumed["epochs_run"] == 5
     for got, expected in zip(resumed_weights, whole_weights, strict=True):
         np.testing.assert_array_equal(got, expected)

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from qzo.config.settings import StageSettings
+from qzo.config.settings import PLATEAU_EPOCHS, StageSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.models.astromer import backend
@@ -206,8 +206,6 @@ def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
 #: plateaus.
 RATE_DIVISORS = (1, 2, 10)
 PAPER_STEP_EPOCHS = (1, 4, 9)
-#: Schedule ``plateau``: epochs without a better validation loss before the next step down.
-PLATEAU_EPOCHS = 2
 
 
 def finetune_learning_rate(epoch: int, initial: float = 1e-3) -> float:
