@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -40,7 +42,7 @@ BOOTSTRAP_RESAMPLES = 2000
 
 def qso_f1_bootstrap(
     labels: ArrayLike,
-    predicted: dict[str, ArrayLike],
+    predicted: Mapping[str, ArrayLike],
     qso: int = 1,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
