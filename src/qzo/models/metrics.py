@@ -36,38 +36,45 @@ def class_scores(labels: ArrayLike, probabilities: ArrayLike, qso: int = 1) -> d
     return {"qso_f1": scores["f1"], "accuracy": accuracy, "n": len(labels)}
 
 
-#: Bootstrap resamples of the test objects behind Table 3's 95 % intervals.
+#: Bootstrap resamples of the test objects behind the 95 % intervals of Tables 1 and 3.
 BOOTSTRAP_RESAMPLES = 2000
 
 
-def qso_f1_bootstrap(
-    labels: ArrayLike,
-    predicted: Mapping[str, ArrayLike],
-    qso: int = 1,
+def f1_bootstrap(
+    selections: Mapping[str, tuple[ArrayLike, ArrayLike]],
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
     chunk: int = 200,
 ) -> pd.DataFrame:
-    """QSO F1 of each model's predicted classes (``predicted``: name → classes) on
-    ``resamples`` bootstrap resamples of the objects, one column per model. Every model is
-    scored on the same resamples, so differences between columns are paired. Resamples are
-    drawn ``chunk`` at a time (memory ∝ chunk × objects); NaN where a resample holds neither a
-    true nor a predicted QSO."""
-    truth = np.asarray(labels) == qso
-    is_qso = {name: np.asarray(p) == qso for name, p in predicted.items()}
+    """F1 of each selection (name → (true, predicted) booleans over the same objects) on
+    ``resamples`` bootstrap resamples of the objects, one column per selection. Every selection
+    is scored on the same resamples, so differences between columns are paired. An object a
+    selection leaves out of both masks does not count for it, so masking both by a data cut
+    gives the F1 over the cut's subset. Resamples are drawn ``chunk`` at a time (memory ∝
+    chunk × objects); NaN where a resample holds neither a true nor a predicted member."""
+    masks = {n: (np.asarray(t, bool), np.asarray(p, bool)) for n, (t, p) in selections.items()}
+    n_objects = len(next(iter(masks.values()))[0]) if masks else 0
     rng = np.random.default_rng(seed)
-    scores: dict[str, list[np.ndarray]] = {name: [] for name in predicted}
+    scores: dict[str, list[np.ndarray]] = {name: [] for name in masks}
     for start in range(0, resamples, chunk):
-        idx = rng.integers(0, len(truth), (min(chunk, resamples - start), len(truth)))
-        t = truth[idx]
-        for name, p in is_qso.items():
-            p = p[idx]
+        idx = rng.integers(0, n_objects, (min(chunk, resamples - start), n_objects))
+        for name, (truth, predicted) in masks.items():
+            t, p = truth[idx], predicted[idx]
             both = (t.sum(1) + p.sum(1)).astype(float)
             tp = (t & p).sum(1)
             scores[name].append(
                 np.divide(2 * tp, both, out=np.full(len(idx), np.nan), where=both > 0)
             )
     return pd.DataFrame({name: np.concatenate(parts) for name, parts in scores.items()})
+
+
+def qso_f1_bootstrap(
+    labels: ArrayLike, predicted: Mapping[str, ArrayLike], qso: int = 1, **kwargs: int
+) -> pd.DataFrame:
+    """QSO F1 of each model's predicted classes (``predicted``: name → classes) on bootstrap
+    resamples of the objects (:func:`f1_bootstrap`, which ``kwargs`` go to)."""
+    truth = np.asarray(labels) == qso
+    return f1_bootstrap({n: (truth, np.asarray(p) == qso) for n, p in predicted.items()}, **kwargs)
 
 
 def interval(values: ArrayLike, level: float = 0.95) -> tuple[float, float]:

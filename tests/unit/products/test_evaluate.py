@@ -62,6 +62,8 @@ def test_table1_scores_each_cut():
     assert table.loc["SNR>5σ", "n"] == 5
     assert table.loc["SNR>5σ and n_obs>100", "n"] == 4
     assert table.loc["SNR>5σ or n_obs>100", "n"] == 5
+    assert (table["qso_f1_subset_low"] <= table["qso_f1_subset_high"]).all()
+    assert none[["minus_none_low", "minus_none_high"]].tolist() == [0, 0]
     assert list(table.index) == [
         "none",
         "g<n_obs/80+20.375",
@@ -70,6 +72,22 @@ def test_table1_scores_each_cut():
         "SNR>5σ",
         "SNR>5σ and n_obs>100",
     ]
+
+
+def test_table1_measures_a_cut_that_removes_the_errors():
+    """Every error lies on a short light curve: n_obs > 100 keeps 40 right QSOs and 60 right
+    galaxies, so its subset F1 is 1 on every resample and its rise over the uncut F1 (20 of the
+    40 short QSOs missed) is above 0 throughout its interval."""
+    n_long, n_short = 100, 60
+    test = predictions(
+        **{"class": ["QSO"] * 40 + ["GALAXY"] * 60 + ["QSO"] * 40 + ["GALAXY"] * 20},
+        predicted=[1] * 40 + [0] * 60 + [1] * 20 + [0] * 40,
+        n_obs=[150] * n_long + [50] * n_short,
+        snr_mean=[10] * (n_long + n_short),
+    )
+    many = table1(test, CFG).set_index("cut").loc["n_obs>100"]
+    assert many["qso_f1_subset_low"] == many["qso_f1_subset_high"] == 1.0
+    assert 0 < many["minus_none_low"] < many["minus_none_high"]
 
 
 def sky_rows(ids, p_wise_qso, **columns) -> pd.DataFrame:
