@@ -66,7 +66,11 @@ def light_curve_models_figure(table: pd.DataFrame, path: StrPath) -> None:
     """QSO F1 of each light-curve model per bin of n_obs and of magnitude (the rows of
     :func:`qzo.products.evaluate.light_curve_model_table`)."""
     plt = _pyplot()
-    models = [c for c in table.columns if c not in ("bin", "n", "qsos")]
+    models = [
+        c
+        for c in table.columns
+        if c not in ("bin", "n", "qsos") and not c.endswith(("_low", "_high"))
+    ]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     for ax, axis in zip(axes, ("n_obs", "g"), strict=True):
         rows = table[table["bin"].str.startswith(axis + " ")]

@@ -57,7 +57,9 @@ CAPTIONS = {
     "alone (argmax), XGBoost on its probabilities (deep), on the shallow light-curve "
     "statistics and on both (each with mag_median), and on the simulated sky the oracle "
     "(XGBoost on the true variability parameters + mag_median), over all objects and per bin "
-    "of n_obs and of magnitude.",
+    "of n_obs and of magnitude; both_minus_shallow_low/high: the 95 % bootstrap interval of "
+    "the catalog's model (both) minus shallow in each bin, on the same resamples (an interval "
+    "holding 0 is no measured difference).",
 }
 
 

@@ -243,6 +243,31 @@ def test_light_curve_model_table_scores_each_model_per_bin():
     assert table.loc["n_obs 0–50", "eager"] == pytest.approx(2 * 2 / (3 + 2))
     assert table.loc["g 10–19", "eager"] == 1.0  # three QSOs, nothing else
     assert table.loc["g 19–25", ["n", "qsos"]].tolist() == [3, 1]
+    assert "both_minus_shallow_low" not in table  # no catalog and shallow models here
+
+
+def test_light_curve_model_table_gives_the_paired_difference_per_bin():
+    """The catalog's model (both sources) right on every object, the shallow model wrong on
+    every short light curve: their difference is 0 on the long ones and above 0 on the short."""
+    cfg = {"compare_n_obs_edges": [0, 50, 1000], "compare_mag_edges": [10, 25]}
+    labels = np.tile([1, 0], 40)
+    shallow = labels.copy()
+    shallow[:40] = 1 - labels[:40]  # the 40 short light curves
+    models = pd.DataFrame(
+        {
+            "objectid": np.arange(80),
+            "n_obs": [20] * 40 + [100] * 40,
+            "mag_median": 19.0,
+            "label": labels,
+            "deep + shallow": labels,
+            "shallow": shallow,
+        }
+    )
+    table = light_curve_model_table(models, cfg).set_index("bin")
+    long = table.loc["n_obs 50–1000", ["both_minus_shallow_low", "both_minus_shallow_high"]]
+    assert long.tolist() == [0, 0]
+    assert table.loc["n_obs 0–50", "both_minus_shallow_low"] == 1.0  # 1 vs 0 on every resample
+    assert 0 < table.loc["all", "both_minus_shallow_low"] < 1
 
 
 def test_oracle_learns_the_class_from_the_true_variability():
