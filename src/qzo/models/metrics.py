@@ -78,9 +78,13 @@ def qso_f1_bootstrap(
 
 
 def interval(values: ArrayLike, level: float = 0.95) -> tuple[float, float]:
-    """The central ``level`` interval of bootstrap ``values`` (NaN ignored)."""
+    """The central ``level`` interval of bootstrap ``values`` (NaN ignored; NaN, NaN when every
+    value is NaN, e.g. a bin without QSOs)."""
+    values = np.asarray(values, float)
+    if np.isnan(values).all():
+        return np.nan, np.nan
     tail = 50 * (1 - level)
-    low, high = np.nanpercentile(np.asarray(values, float), [tail, 100 - tail])
+    low, high = np.nanpercentile(values, [tail, 100 - tail])
     return float(low), float(high)
 
 

@@ -351,7 +351,7 @@ def light_curve_model_table(models: pd.DataFrame, cfg: dict) -> pd.DataFrame:
         predicted_qso = {m: models[m].to_numpy() == QSO for m in PAIRED_MODELS}
         boot = f1_bootstrap(
             {
-                (cell_name, m): (is_qso & cell, predicted_qso[m] & cell)
+                f"{m}: {cell_name}": (is_qso & cell, predicted_qso[m] & cell)
                 for cell_name, cell in cells.items()
                 for m in PAIRED_MODELS
             }
@@ -363,7 +363,7 @@ def light_curve_model_table(models: pd.DataFrame, cfg: dict) -> pd.DataFrame:
             predicted = models[model].to_numpy()[cell] == QSO
             row[model] = binary_scores(is_qso[cell], predicted)["f1"]
         if paired:
-            both, shallow = (boot[(name, m)] for m in PAIRED_MODELS)
+            both, shallow = (boot[f"{m}: {name}"] for m in PAIRED_MODELS)
             row["both_minus_shallow_low"], row["both_minus_shallow_high"] = interval(both - shallow)
         rows.append(row)
     return pd.DataFrame(rows)
