@@ -42,3 +42,9 @@ def test_bootstrap_intervals_are_paired_and_cover_the_score():
     assert interval(boot["perfect"] - boot["partial"])[0] > 0
     chunked = qso_f1_bootstrap(labels, predicted, resamples=1000, seed=1, chunk=7)
     assert chunked.equals(boot)
+
+
+def test_interval_of_nothing_is_nan():
+    """A bin without a QSO scores NaN on every resample; its interval is NaN, not an error."""
+    assert all(np.isnan(interval([np.nan, np.nan])))
+    assert interval([0.5, np.nan, 0.5]) == (0.5, 0.5)
