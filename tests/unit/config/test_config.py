@@ -128,10 +128,10 @@ def test_shipped_configs_validate_and_stop_early(name):
         assert config["astromer"][stage]["epochs"] >= 100
 
 
-def test_the_workstation_overlay_only_shrinks_the_science_encoder():
+def test_the_workstation_overlay_only_shrinks_the_science_run():
     """config/science_workstation.yaml, merged after config/science.yaml as Snakemake merges
-    config files, gives a valid config that differs from the science one in the encoder's width
-    only."""
+    config files, gives a valid config that differs from the science one only in what sizes
+    the run for a workstation: the encoder's width, the stage-1 sample and the folds."""
     from snakemake.utils import update_config
 
     def merged(*names: str) -> dict:
@@ -142,10 +142,15 @@ def test_the_workstation_overlay_only_shrinks_the_science_encoder():
 
     science = merged("science.yaml")
     workstation = merged("science.yaml", "science_workstation.yaml")
-    assert (science["astromer"]["d_model"], workstation["astromer"]["d_model"]) == (256, 64)
-    assert workstation["astromer"]["dff"] == 64
-    for key in ("d_model", "dff"):
-        del science["astromer"][key], workstation["astromer"][key]
+    shrunk = {
+        ("astromer", "d_model"): (256, 64),
+        ("astromer", "dff"): (128, 64),
+        ("astromer", "pretrain_sample_size"): (200_000, 25_000),
+        ("labels", "stacking_folds"): (5, 2),
+    }
+    for (section, key), values in shrunk.items():
+        assert (science[section][key], workstation[section][key]) == values
+        del science[section][key], workstation[section][key]
     assert workstation == science
 
 
