@@ -51,8 +51,11 @@ def f1_bootstrap(
     is scored on the same resamples, so differences between columns are paired. An object a
     selection leaves out of both masks does not count for it, so masking both by a data cut
     gives the F1 over the cut's subset. Resamples are drawn ``chunk`` at a time (memory ∝
-    chunk × objects); NaN where a resample holds neither a true nor a predicted member."""
+    chunk × objects); NaN where a resample holds neither a true nor a predicted member. No
+    selections: an empty table."""
     masks = {n: (np.asarray(t, bool), np.asarray(p, bool)) for n, (t, p) in selections.items()}
+    if not masks:
+        return pd.DataFrame()
     n_objects = len(next(iter(masks.values()))[0]) if masks else 0
     rng = np.random.default_rng(seed)
     scores: dict[str, list[np.ndarray]] = {name: [] for name in masks}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -323,18 +324,20 @@ def oracle_classes(
     return pd.Series(predict_proba(model, test).argmax(1), index=test["objectid"].to_numpy())
 
 
-#: The light-curve models whose paired difference the light-curve table gives per bin: the
-#: catalog's (both sources) minus the shallow statistics alone.
-PAIRED_MODELS = ("deep + shallow", "shallow")
+#: The paired differences the light-curve table gives per bin, by column prefix: the catalog's
+#: model (both sources) minus the shallow statistics alone.
+PAIRED_MODELS = {"both_minus_shallow": ("deep + shallow", "shallow")}
 
 
-def light_curve_model_table(models: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def light_curve_model_table(
+    models: pd.DataFrame, cfg: dict, differences: Mapping[str, tuple[str, str]] = PAIRED_MODELS
+) -> pd.DataFrame:
     """QSO F1 of each light-curve model (columns of ``models`` besides objectid, n_obs,
-    mag_median and label: predicted classes on the test split) over all test objects and in
-    bins of ``n_obs`` and of magnitude (``compare_n_obs_edges``, ``compare_mag_edges``); when
-    both :data:`PAIRED_MODELS` are among them, the 95 % bootstrap interval of their difference
-    in each bin (``both_minus_shallow_low``/``_high``, paired: the same resamples of the test
-    split for both)."""
+    mag_median and label: predicted classes of the same objects) over all objects and in bins
+    of ``n_obs`` and of magnitude (``compare_n_obs_edges``, ``compare_mag_edges``); for each
+    ``differences`` entry (prefix → (model, reference)) whose models are both columns, the 95 %
+    bootstrap interval of model minus reference in each bin (``<prefix>_low``/``_high``,
+    paired: both scored on the same resamples of the objects)."""
     names = [c for c in models.columns if c not in _MODEL_TABLE_KEYS]
     is_qso = models["label"].to_numpy() == QSO
     cells = {"all": np.ones(len(models), bool)}
@@ -346,25 +349,25 @@ def light_curve_model_table(models: pd.DataFrame, cfg: dict) -> pd.DataFrame:
         index = np.digitize(models[column].to_numpy(), edges) - 1
         for k in range(len(edges) - 1):
             cells[f"{axis} {edges[k]:g}–{edges[k + 1]:g}"] = index == k
-    paired = set(PAIRED_MODELS) <= set(names)
-    if paired:
-        predicted_qso = {m: models[m].to_numpy() == QSO for m in PAIRED_MODELS}
-        boot = f1_bootstrap(
-            {
-                f"{m}: {cell_name}": (is_qso & cell, predicted_qso[m] & cell)
-                for cell_name, cell in cells.items()
-                for m in PAIRED_MODELS
-            }
-        )
+    differences = {p: pair for p, pair in differences.items() if set(pair) <= set(names)}
+    paired = sorted({m for pair in differences.values() for m in pair})
+    predicted_qso = {m: models[m].to_numpy() == QSO for m in paired}
+    boot = f1_bootstrap(
+        {
+            f"{m}: {cell_name}": (is_qso & cell, predicted_qso[m] & cell)
+            for cell_name, cell in cells.items()
+            for m in paired
+        }
+    )
     rows = []
     for name, cell in cells.items():
         row: dict = {"bin": name, "n": int(cell.sum()), "qsos": int(is_qso[cell].sum())}
         for model in names:
             predicted = models[model].to_numpy()[cell] == QSO
             row[model] = binary_scores(is_qso[cell], predicted)["f1"]
-        if paired:
-            both, shallow = (boot[f"{m}: {name}"] for m in PAIRED_MODELS)
-            row["both_minus_shallow_low"], row["both_minus_shallow_high"] = interval(both - shallow)
+        for prefix, (model, reference) in differences.items():
+            difference = boot[f"{model}: {name}"] - boot[f"{reference}: {name}"]
+            row[f"{prefix}_low"], row[f"{prefix}_high"] = interval(difference)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -268,6 +268,11 @@ def test_light_curve_model_table_gives_the_paired_difference_per_bin():
     assert long.tolist() == [0, 0]
     assert table.loc["n_obs 0–50", "both_minus_shallow_low"] == 1.0  # 1 vs 0 on every resample
     assert 0 < table.loc["all", "both_minus_shallow_low"] < 1
+    # Any pair, in either order; a pair with a model that is not a column is left out.
+    reverse = {"reverse": ("shallow", "deep + shallow"), "absent": ("shallow", "oracle")}
+    table = light_curve_model_table(models, cfg, reverse).set_index("bin")
+    assert table.loc["n_obs 0–50", ["reverse_low", "reverse_high"]].tolist() == [-1.0, -1.0]
+    assert "absent_low" not in table and "both_minus_shallow_low" not in table
 
 
 def test_oracle_learns_the_class_from_the_true_variability():
