@@ -31,6 +31,7 @@ from qzo.products.catalog import (
     any_qso,
     qzo_selection,
 )
+from qzo.studies.cross_fitted import main as cross_fitted_main
 from qzo.studies.shallow_catalog import main as shallow_catalog_main
 from qzo.studies.transformer import main as study_main
 from qzo.testing.reference import duplicates_reference
@@ -515,6 +516,25 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
     assert fitted["labelled_rows"] == (labels["split"] == "val").sum()
     text = (out / "calibration.md").read_text()
     assert text.startswith("Calibration check with shallow-feature catalog models")
+
+
+def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
+    """python -m qzo.studies.cross_fitted: the transformer's fold classes beside XGBoost's
+    cross-fitted on the same folds (and the oracle), over the whole train split, with the
+    paired difference's interval."""
+    out = tmp_path / "study"
+    cross_fitted_main([str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)])
+    table = pd.read_csv(out / "cross_fitted.csv").set_index("bin")
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    train = labels[labels["split"] == "train"]
+    assert table.loc["all", "n"] == len(train)
+    assert table.loc["all", "qsos"] == (train["class"] == "QSO").sum()
+    for model in ("transformer", "shallow", "oracle"):
+        assert 0 <= table.loc["all", model] <= 1
+    low, high = table.loc[
+        "all", ["transformer_minus_shallow_low", "transformer_minus_shallow_high"]
+    ]
+    assert -1 <= low <= high <= 1
 
 
 def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):
