@@ -39,6 +39,9 @@ from qzo.testing.snakemake import snakemake_command
 
 pytestmark = pytest.mark.workflow
 
+# The tiny run's config files as the workflow merged them, for the studies' --config.
+TINY_RUN_CONFIG = [str(REPO / "config" / "config.yaml"), str(TINY)]
+
 
 def test_tiny_run_validates_every_simulated_object(tiny_run):
     manifest = json.loads((tiny_run / "results/simulated/manifest.json").read_text())
@@ -480,7 +483,7 @@ def test_transformer_study_scores_a_variant_beside_the_baselines(tiny_run, tmp_p
     variant, trained to early stopping on the share of the train split asked for, scored on the
     run's test split."""
     out = tmp_path / "study.json"
-    args = [str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)]
+    args = [str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)]
     study_main([*args, "--variants", "no_pretraining", "--fractions", "0.5", "--seed", "3"])
     records = json.loads(out.read_text())
     assert [r["model"] for r in records] == [
@@ -503,7 +506,9 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
     """python -m qzo.studies.shallow_catalog: shallow-feature catalog models on the run's
     training set, Table 1 on its test split, and the calibration check over every object."""
     out = tmp_path / "study"
-    shallow_catalog_main([str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)])
+    shallow_catalog_main(
+        [str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)]
+    )
     table1 = pd.read_csv(out / "table1.csv")
     labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
     assert len(table1) == 6 and table1.loc[0, "n"] == (labels["split"] == "test").sum()
@@ -523,7 +528,7 @@ def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
     cross-fitted on the same folds (and the oracle), over the whole train split, with the
     paired difference's interval."""
     out = tmp_path / "study"
-    cross_fitted_main([str(tiny_run / "results"), "--config", str(TINY), "--out", str(out)])
+    cross_fitted_main([str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)])
     table = pd.read_csv(out / "cross_fitted.csv").set_index("bin")
     labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
     train = labels[labels["split"] == "train"]

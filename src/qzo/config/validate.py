@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +141,28 @@ def _within(pattern: str, directory: str) -> bool:
     return Path(pattern).parts[: len(Path(directory).parts)] == Path(directory).parts
 
 
-def load_config(path: StrPath | None = None, overrides: dict | None = None) -> dict:
-    """Read a YAML config (or start empty), apply ``overrides`` (top-level keys), validate."""
-    config = {} if path is None else (yaml.safe_load(Path(path).read_text()) or {})
+def load_config(
+    paths: StrPath | Sequence[StrPath] | None = None, overrides: dict | None = None
+) -> dict:
+    """Read YAML config files (or start empty), each merged over the ones before it as
+    Snakemake merges ``--configfile`` files (nested mappings key by key), apply ``overrides``
+    (top-level keys), validate."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    config: dict = {}
+    for path in paths or []:
+        _merge(config, yaml.safe_load(Path(path).read_text()) or {})
     config.update(overrides or {})
     return validate_config(config)
+
+
+def _merge(config: dict, update: dict) -> None:
+    """Merge ``update`` into ``config`` in place, mappings key by key, anything else replaced."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            _merge(config[key], value)
+        else:
+            config[key] = value
 
 
 def default_config() -> dict:

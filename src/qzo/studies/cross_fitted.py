@@ -1,10 +1,10 @@
 """The transformer against the shallow light-curve statistics on every train-split object of a
 run, from its cross-fitting folds.
 
-``python -m qzo.studies.cross_fitted RESULTS_DIR --config CONFIG --out DIR``
+``python -m qzo.studies.cross_fitted RESULTS_DIR --config CONFIG [CONFIG ...] --out DIR``
 (RESULTS_DIR: a run with the training set, the feature tables and every cross-fitting fold's
 predictions, e.g. ``snakemake results/astromer/folds/fold0/predictions.parquet …``; CONFIG: its
-config file, for the ``xgb`` settings and the ``evaluate`` bins)
+config files, for the ``xgb`` settings and the ``evaluate`` bins)
 
 The test split holds a tenth of the labels, too few to tell a few points of QSO F1 apart
 (± 0.03 on the science sky's 3,142 test objects). The cross-fitting folds classify every
@@ -20,7 +20,6 @@ the true variability parameters, cross-fitted the same way) is the ceiling. Both
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from qzo.config.settings import XGBSettings
-from qzo.config.validate import load_config
 from qzo.models.xgb import LC_PROBABILITIES, features_of, fit_classifier, predict_proba
 from qzo.products.evaluate import (
     ORACLE_FEATURES,
@@ -36,6 +34,7 @@ from qzo.products.evaluate import (
     read_truth_variability,
     write_table,
 )
+from qzo.studies import study_config, study_parser
 
 #: The paired difference the table gives per bin.
 DIFFERENCES = {"transformer_minus_shallow": ("transformer", "shallow")}
@@ -90,14 +89,8 @@ def cross_fitted_models(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, help="the run's results directory")
-    parser.add_argument("--config", type=Path, required=True, help="the run's config file")
-    parser.add_argument("--out", type=Path, required=True, help="the output directory")
-    args = parser.parse_args(argv)
-
-    config = load_config(args.config)
-    settings = XGBSettings.from_config(config["xgb"], threads=config["threads"])
+    args = study_parser(__doc__).parse_args(argv)
+    config, settings = study_config(args)
     labels = pd.read_parquet(
         args.results / "labels" / "training_set.parquet",
         columns=["objectid", "split", "fold", "label", "n_obs"],

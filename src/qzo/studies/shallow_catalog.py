@@ -2,10 +2,10 @@
 models on the shallow light-curve features: Table 1, and the calibration checked against the
 simulated truth.
 
-``python -m qzo.studies.shallow_catalog RESULTS_DIR --config CONFIG --out DIR``
+``python -m qzo.studies.shallow_catalog RESULTS_DIR --config CONFIG [CONFIG ...] --out DIR``
 (RESULTS_DIR: a run with the training set, the feature tables and the simulated truth, e.g.
 ``snakemake results/labels/training_set.parquet results/preprocess/summary.json``; CONFIG: its
-config file)
+config files)
 
 The transformer's stages are what makes a full run of ``config/science.yaml`` take days on two
 cores. This study skips them: its two classifiers, standing in for the catalog's ZTF and
@@ -20,15 +20,12 @@ run's ``calibration`` settings, written to ``calibration.json``), and so is the 
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from qzo.config.settings import XGBSettings
-from qzo.config.validate import load_config
 from qzo.models.calibration import apply_calibration, fit_calibration
 from qzo.models.xgb import features_of, fit_classifier, predict_proba, probability_columns
 from qzo.products.evaluate import (
@@ -39,6 +36,7 @@ from qzo.products.evaluate import (
     scores_by_cut,
     write_table,
 )
+from qzo.studies import study_config, study_parser
 
 #: The stand-ins for the catalog's models: shallow features (+ WISE), no transformer.
 SHALLOW_CATALOG_MODELS = {"ztf": ["shallow"], "ztf_wise": ["shallow", "wise"]}
@@ -60,14 +58,8 @@ def shallow_catalog_predictions(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, help="the run's results directory")
-    parser.add_argument("--config", type=Path, required=True, help="the run's config file")
-    parser.add_argument("--out", type=Path, required=True, help="the output directory")
-    args = parser.parse_args(argv)
-
-    config = load_config(args.config)
-    settings = XGBSettings.from_config(config["xgb"], threads=config["threads"])
+    args = study_parser(__doc__).parse_args(argv)
+    config, settings = study_config(args)
     labels = pd.read_parquet(
         args.results / "labels" / "training_set.parquet", columns=["objectid", "class", "split"]
     )

@@ -1,8 +1,8 @@
 """Why the transformer does (or does not) carry the classification: ablations on a finished
 run's training set, scored on its test split beside the shallow baseline on the same split.
 
-``python -m qzo.studies.transformer RESULTS_DIR --config CONFIG --out FILE.json [--variants a,b]
-[--fractions [F,F,...]] [--seed N]`` (CONFIG: the run's config file)
+``python -m qzo.studies.transformer RESULTS_DIR --config CONFIG [CONFIG ...] --out FILE.json
+[--variants a,b] [--fractions [F,F,...]] [--seed N]`` (CONFIG: the run's config files)
 
 Each variant trains stage 1 (optionally) and stage 2 with the run's settings changed as the
 variant says, always to early stopping (the epoch cap is lifted to 200), and reports the
@@ -18,7 +18,6 @@ run ends, so a long study can be read while it runs.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import tempfile
@@ -31,11 +30,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from qzo.config.settings import AstromerSettings, XGBSettings
-from qzo.config.validate import load_config
+from qzo.config.settings import AstromerSettings
 from qzo.lightcurves.features import ERROR_WEIGHTED, feature_names
 from qzo.models.metrics import class_scores
 from qzo.models.xgb import QSO, features_of
+from qzo.studies import study_config, study_parser
 from qzo.training.stacking import fit_and_score
 from qzo.training.training_set import read_features
 
@@ -177,10 +176,7 @@ def transformer_variant(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, help="a finished run's results directory")
-    parser.add_argument("--config", type=Path, required=True, help="the run's config file")
-    parser.add_argument("--out", type=Path, required=True)
+    parser = study_parser(__doc__, out_help="the JSON file the results are appended to")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument(
         "--fractions",
@@ -194,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    config = load_config(args.config)
+    config, xgb = study_config(args)
     astromer = config["astromer"]
     if args.seed is not None:
         for stage in ("pretrain", "finetune"):
@@ -203,7 +199,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     labels = training_set.select(["objectid", "split", "label", "shard"]).to_pandas()
     features = read_features(str(args.results / "features" / "dataset" / "{shard}.parquet"), labels)
     table = labels.merge(features, on="objectid", validate="one_to_one")
-    xgb = XGBSettings.from_config(config["xgb"], threads=config.get("threads", 2))
     train = (table["split"] == "train").to_numpy()
     fractions = [float(f) for f in args.fractions.split(",")]
     # What a transformer without error_input sees: magnitudes and times, centred.

@@ -142,6 +142,8 @@ def test_the_workstation_overlay_only_shrinks_the_science_run():
 
     science = merged("science.yaml")
     workstation = merged("science.yaml", "science_workstation.yaml")
+    files = ("config.yaml", "science.yaml", "science_workstation.yaml")
+    assert load_config([REPO / "config" / name for name in files]) == workstation
     shrunk = {
         ("astromer", "d_model"): (256, 64),
         ("astromer", "dff"): (128, 64),
@@ -152,6 +154,26 @@ def test_the_workstation_overlay_only_shrinks_the_science_run():
         assert (science[section][key], workstation[section][key]) == values
         del science[section][key], workstation[section][key]
     assert workstation == science
+
+
+def test_config_files_merge_key_by_key_in_order(tmp_path):
+    """load_config merges each file over the ones before it, nested mappings key by key and
+    anything else (lists included) replaced, then applies the top-level overrides."""
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(
+        "threads: 3\nastromer: {d_model: 32, finetune: {patience: 4, seed: 5}}\n"
+        "evaluate: {thresholds: [0.3, 0.5, 0.9]}\n"
+    )
+    second.write_text("astromer: {finetune: {patience: 6}}\nevaluate: {thresholds: [0.5]}\n")
+    config = load_config([first, second], overrides={"threads": 1})
+    assert config["threads"] == 1
+    assert config["astromer"]["d_model"] == 32
+    assert (config["astromer"]["finetune"]["patience"], config["astromer"]["finetune"]["seed"]) == (
+        6,
+        5,
+    )
+    assert config["evaluate"]["thresholds"] == [0.5]
+    assert load_config(str(first)) == load_config([first])
 
 
 def test_every_config_key_is_read_by_some_code():
