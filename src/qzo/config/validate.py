@@ -151,7 +151,13 @@ def load_config(
         paths = [paths]
     config: dict = {}
     for path in paths or []:
-        _merge(config, yaml.safe_load(Path(path).read_text()) or {})
+        content = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(content, dict):
+            raise ConfigError(
+                f"config file {path}: the top level must map config keys to values, "
+                f"not a {type(content).__name__}"
+            )
+        _merge(config, content)
     config.update(overrides or {})
     return validate_config(config)
 

@@ -174,6 +174,9 @@ def test_config_files_merge_key_by_key_in_order(tmp_path):
     )
     assert config["evaluate"]["thresholds"] == [0.5]
     assert load_config(str(first)) == load_config([first])
+    second.write_text("- threads: 1\n")
+    with pytest.raises(ConfigError, match=f"config file {second}: the top level must map"):
+        load_config([first, second])
 
 
 def test_every_config_key_is_read_by_some_code():
