@@ -311,9 +311,14 @@ def read_truth_variability(truth_sources: StrPath, truth_objects: StrPath) -> pd
 def oracle_classes(
     predictions: pd.DataFrame, variability: pd.DataFrame, settings: XGBSettings
 ) -> pd.Series:
-    """The ceiling on the simulated sky: XGBoost on :data:`ORACLE_FEATURES` (the truth the
-    light curves were drawn from), trained on the train split of ``xgb_train``'s training
-    predictions, early stopping on the val split; its classes for the test split's objectids."""
+    """On the simulated sky: XGBoost on :data:`ORACLE_FEATURES` (the truth the light curves
+    were drawn from), trained on the train split of ``xgb_train``'s training predictions, early
+    stopping on the val split; its classes for the test split's objectids.
+
+    The simulator draws each class's parameters from ranges no other class shares
+    (:func:`qzo.simulate.variability.assign_variability`), so the oracle recovers the class
+    from the parameters alone, however faint or short the light curve: it checks that the
+    labels and the truth agree, and is no ceiling on what the noisy light curves hold."""
     table = predictions.join(variability, on="objectid")
     table["label"] = class_labels(table)
     split = table["split"]

@@ -14,7 +14,8 @@ without that fold, early-stopped on the val split, as the fold's transformer was
 the same objects, so the two are compared object by object on eight times the test split: QSO
 F1 over all objects and per bin of ``n_obs`` and magnitude (the light-curve table's), with the
 95 % bootstrap interval of the paired difference. On the simulated sky the oracle (XGBoost on
-the true variability parameters, cross-fitted the same way) is the ceiling. Both learn from
+the true variability parameters, cross-fitted the same way) checks that labels and truth agree
+(:func:`qzo.products.evaluate.oracle_classes` says why it is no ceiling). Both learn from
 (k - 1)/k of the train split, so the comparison is at that training size.
 """
 
