@@ -525,8 +525,8 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
 
 def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
     """python -m qzo.studies.cross_fitted: the transformer's fold classes beside XGBoost's
-    cross-fitted on the same folds (and the oracle), over the whole train split, with the
-    paired difference's interval."""
+    cross-fitted on the same folds (and the oracle and the likelihood model), over the whole
+    train split, with the paired differences' intervals."""
     out = tmp_path / "study"
     cross_fitted_main([str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)])
     table = pd.read_csv(out / "cross_fitted.csv").set_index("bin")
@@ -534,12 +534,13 @@ def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
     train = labels[labels["split"] == "train"]
     assert table.loc["all", "n"] == len(train)
     assert table.loc["all", "qsos"] == (train["class"] == "QSO").sum()
-    for model in ("transformer", "shallow", "oracle"):
+    for model in ("transformer", "shallow", "oracle", "likelihood"):
         assert 0 <= table.loc["all", model] <= 1
-    low, high = table.loc[
-        "all", ["transformer_minus_shallow_low", "transformer_minus_shallow_high"]
-    ]
-    assert -1 <= low <= high <= 1
+    for reference in ("shallow", "likelihood"):
+        low, high = table.loc[
+            "all", [f"transformer_minus_{reference}_low", f"transformer_minus_{reference}_high"]
+        ]
+        assert -1 <= low <= high <= 1
 
 
 def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):

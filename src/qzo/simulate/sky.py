@@ -7,6 +7,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 CLASSES = ("galaxy", "qso", "star")
+#: The simulated QSOs' redshifts.
+QSO_Z_RANGE = (0.1, 4.5)
 CLASS_CODES = {name: code for code, name in enumerate(CLASSES)}
 
 # North Galactic pole (J2000), for Galactic latitude.
@@ -121,7 +123,7 @@ def sample_sources(cfg: dict, rng: np.random.Generator) -> pd.DataFrame:
 
     is_q, is_g, is_s = names == "qso", names == "galaxy", names == "star"
     z = np.zeros(n)
-    z[is_q] = np.clip(0.1 + rng.gamma(2.5, 0.6, is_q.sum()), 0.1, 4.5)
+    z[is_q] = np.clip(0.1 + rng.gamma(2.5, 0.6, is_q.sum()), *QSO_Z_RANGE)
     z[is_g] = np.clip(0.02 + rng.gamma(2.0, 0.06, is_g.sum()), 0.005, 0.8)
 
     # g-r colour, needed for the r band and the other surveys.

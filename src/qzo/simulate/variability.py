@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from qzo.arrays.hashrng import hashed_uniform
+from qzo.simulate.sky import QSO_Z_RANGE
 
 VAR_TYPES = ("constant", "drw", "red_noise", "pulsator", "eclipsing", "lpv", "cv")
 _STAR_MIX = {
@@ -21,6 +22,12 @@ _STAR_MIX = {
     "cv": 0.005,
 }
 _LLAGN_FRACTION = 0.04
+#: The damped random walks' parameter ranges: log10 τ (days; a QSO's in its rest frame, observed
+#: × (1 + z)) and SF∞ (mag) of QSOs, of the low-luminosity AGN among galaxies and of the
+#: red-noise stars.
+QSO_LOG_TAU_REST, QSO_SF = (1.8, 2.8), (0.1, 0.35)
+LLAGN_LOG_TAU, LLAGN_SF = (1.8, 2.8), (0.03, 0.08)
+RED_NOISE_LOG_TAU, RED_NOISE_SF = (0.0, 1.5), (0.01, 0.05)
 #: Amplitude in each band relative to g.
 BAND_AMPLITUDE = {"g": 1.0, "r": 0.8, "i": 0.7}
 
@@ -38,15 +45,15 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     q = cls == "qso"
     # Damped random walk (MacLeod et al. 2010): τ_rest 10^1.8–10^2.8 d, SF∞ lower for luminous QSOs.
     var[q] = "drw"
-    tau[q] = 10 ** rng.uniform(1.8, 2.8, q.sum()) * (1 + src["z"].to_numpy()[q])
+    tau[q] = 10 ** rng.uniform(*QSO_LOG_TAU_REST, q.sum()) * (1 + src["z"].to_numpy()[q])
     m_abs = src["abs_mag_g"].to_numpy()[q]
-    sf[q] = np.clip(0.25 + 0.045 * (m_abs + 25) + rng.normal(0, 0.04, q.sum()), 0.1, 0.35)
+    sf[q] = np.clip(0.25 + 0.045 * (m_abs + 25) + rng.normal(0, 0.04, q.sum()), *QSO_SF)
 
     g = np.flatnonzero(cls == "galaxy")
     llagn = g[rng.random(len(g)) < _LLAGN_FRACTION]
     var[llagn] = "drw"
-    tau[llagn] = 10 ** rng.uniform(1.8, 2.8, len(llagn))
-    sf[llagn] = rng.uniform(0.03, 0.08, len(llagn))
+    tau[llagn] = 10 ** rng.uniform(*LLAGN_LOG_TAU, len(llagn))
+    sf[llagn] = rng.uniform(*LLAGN_SF, len(llagn))
 
     s = np.flatnonzero(cls == "star")
     kinds = np.array(list(_STAR_MIX))
@@ -54,8 +61,8 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     for kind, sel in ((k, s[var[s] == k]) for k in kinds):
         m = len(sel)
         if kind == "red_noise":
-            tau[sel] = 10 ** rng.uniform(0, 1.5, m)
-            sf[sel] = rng.uniform(0.01, 0.05, m)
+            tau[sel] = 10 ** rng.uniform(*RED_NOISE_LOG_TAU, m)
+            sf[sel] = rng.uniform(*RED_NOISE_SF, m)
         elif kind == "pulsator":
             period[sel] = rng.uniform(0.3, 0.9, m)
             amp[sel] = rng.uniform(0.2, 1.0, m)
@@ -75,6 +82,17 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     out["var_seed"] = rng.integers(0, 2**62, n)
     out["extendedness"] = np.where(cls == "galaxy", rng.uniform(0.2, 1.0, n), 0.0)
     return out
+
+
+def drw_processes() -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+    """The simulated sky's damped random walks by kind: (observed-frame τ range in days, SF∞
+    range in mag); a QSO's τ spans its rest-frame range times 1 + z over the QSOs' redshifts."""
+    (z_low, z_high), (rest_low, rest_high) = QSO_Z_RANGE, QSO_LOG_TAU_REST
+    return {
+        "qso": ((10**rest_low * (1 + z_low), 10**rest_high * (1 + z_high)), QSO_SF),
+        "llagn": ((10 ** LLAGN_LOG_TAU[0], 10 ** LLAGN_LOG_TAU[1]), LLAGN_SF),
+        "red_noise": ((10 ** RED_NOISE_LOG_TAU[0], 10 ** RED_NOISE_LOG_TAU[1]), RED_NOISE_SF),
+    }
 
 
 def _drw_on_grid(

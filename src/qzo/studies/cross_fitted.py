@@ -26,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qzo.config.settings import XGBSettings
+from qzo.lightcurves.likelihood import table_log_likelihoods
 from qzo.models.xgb import LC_PROBABILITIES, features_of, fit_classifier, predict_proba
 from qzo.products.evaluate import (
     ORACLE_FEATURES,
@@ -35,10 +37,14 @@ from qzo.products.evaluate import (
     read_truth_variability,
     write_table,
 )
+from qzo.simulate.variability import drw_processes
 from qzo.studies import study_config, study_parser
 
-#: The paired difference the table gives per bin.
-DIFFERENCES = {"transformer_minus_shallow": ("transformer", "shallow")}
+#: The paired differences the table gives per bin.
+DIFFERENCES = {
+    "transformer_minus_shallow": ("transformer", "shallow"),
+    "transformer_minus_likelihood": ("transformer", "likelihood"),
+}
 
 
 def cross_fitted_classes(
@@ -75,10 +81,13 @@ def cross_fitted_models(
     fold_files: Sequence[Path],
     settings: XGBSettings,
     variability: pd.DataFrame | None = None,
+    likelihoods: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The train split's objects (objectid, n_obs, mag_median, label) with each model's
-    out-of-fold classes: ``transformer``, ``shallow`` and, given the simulated truth's
-    ``variability``, ``oracle``."""
+    out-of-fold classes: ``transformer``, ``shallow``, given the simulated truth's
+    ``variability`` the ``oracle``, and given the light curves' ``likelihoods`` (by objectid:
+    :func:`qzo.lightcurves.likelihood.table_log_likelihoods`) the ``likelihood`` model,
+    XGBoost on them + ``mag_median``."""
     train = labelled[labelled["split"] == "train"]
     models = train[["objectid", "n_obs", "mag_median", "label"]].reset_index(drop=True)
     models["transformer"] = out_of_fold_transformer(train["objectid"], fold_files)
@@ -86,6 +95,10 @@ def cross_fitted_models(
     if variability is not None:
         table = labelled.join(variability, on="objectid")
         models["oracle"] = cross_fitted_classes(table, ORACLE_FEATURES, settings)
+    if likelihoods is not None:
+        table = labelled.join(likelihoods, on="objectid")
+        features = [*likelihoods.columns, "mag_median"]
+        models["likelihood"] = cross_fitted_classes(table, features, settings)
     return models
 
 
@@ -102,12 +115,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     labelled = labels.merge(features, on="objectid", how="left", validate="one_to_one")
     fold_files = sorted((args.results / "astromer" / "folds").glob("fold*/predictions.parquet"))
     truth = args.results / "simulated" / "truth"
-    variability = (
-        read_truth_variability(truth / "sources.parquet", truth / "objects.parquet")
-        if (truth / "sources.parquet").exists()
-        else None
-    )
-    models = cross_fitted_models(labelled, fold_files, settings, variability)
+    variability = likelihoods = None
+    if (truth / "sources.parquet").exists():
+        variability = read_truth_variability(truth / "sources.parquet", truth / "objects.parquet")
+        light_curves = pq.read_table(
+            args.results / "labels" / "training_set.parquet",
+            columns=["objectid", "mjd", "mag", "magerr"],
+            filters=[("split", "!=", "test")],
+        )
+        likelihoods = table_log_likelihoods(light_curves, drw_processes())
+    models = cross_fitted_models(labelled, fold_files, settings, variability, likelihoods)
     table = light_curve_model_table(models, config["evaluate"], DIFFERENCES)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / "cross_fitted.md"
@@ -119,9 +136,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"({len(fold_files)} folds; each object classified by models that did not train on "
         "it): QSO F1 of the transformer alone (its fold's argmax), XGBoost on the shallow "
         "light-curve statistics + mag_median and, on the simulated sky, the oracle (true "
-        "variability parameters + mag_median), each fitted without the object's fold; "
-        "transformer_minus_shallow_low/high: the 95 % bootstrap interval of the paired "
-        "difference in each bin.",
+        "variability parameters + mag_median: a check of labels against truth, not a "
+        "ceiling) and the likelihood model (each light curve's log marginal likelihood under "
+        "the simulated QSO, AGN-galaxy and red-noise-star damped random walks over a constant "
+        "source, + mag_median: the Bayes classifier of the simulator's stochastic processes), "
+        "each fitted without the object's fold; <a>_minus_<b>_low/high: the 95 % bootstrap "
+        "interval of the paired difference in each bin.",
     )
     print(out.read_text())
 

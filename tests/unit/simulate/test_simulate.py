@@ -14,6 +14,7 @@ from qzo.io.ztf_files import build_inventory, read_lightcurves
 from qzo.io.ztf_format import ALL_COLUMNS, DRFileName, decode_objectid
 from qzo.simulate.realism import epoch_statistics
 from qzo.simulate.realism import main as realism_main
+from qzo.simulate.variability import drw_processes
 from qzo.simulate.ztf import magerr_model
 
 
@@ -150,6 +151,22 @@ def test_qsos_vary_and_constant_stars_do_not(sky, epochs):
     # and DRW rms (SF∞ / √2 ≈ 0.07–0.25 mag) is comparable: variable, but not by far.
     assert 0.8 < ratio[kind == "constant"].median() < 1.2
     assert ratio[kind == "drw"].median() > ratio[kind == "constant"].median() + 0.25
+
+
+def test_the_drw_processes_span_every_simulated_walk(sky):
+    """drw_processes (what the likelihood model assumes) holds each damped random walk's
+    parameters: QSOs (observed-frame τ), the AGN among galaxies, the red-noise stars."""
+    truth = sky[3]
+    kind = np.where(
+        truth["var_type"] == "red_noise",
+        "red_noise",
+        np.where(truth["var_type"] == "drw", np.where(truth["class"] == "qso", "qso", "llagn"), ""),
+    )
+    for name, ((tau_low, tau_high), (sf_low, sf_high)) in drw_processes().items():
+        walks = truth[kind == name]
+        assert len(walks) > 0, name
+        assert walks["tau"].between(tau_low, tau_high).all(), name
+        assert walks["sf_inf"].between(sf_low, sf_high).all(), name
 
 
 def test_wise_coverage_and_sdss_labels(sky):

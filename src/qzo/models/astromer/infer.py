@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike
 
+from qzo.arrays.sequences import table_sequences
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.models.astromer.backend import compiled, gpu_available
@@ -191,22 +192,6 @@ def classify(
 
 #: A preprocessed table's columns the light-curve model reads (``magerr`` only when it needs it).
 SEQUENCE_COLUMNS = ["objectid", "mjd", "mag"]
-
-
-def table_sequences(
-    table: pa.Table, errors: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """(offsets, times, mags, errors) of a table's ``mjd`` / ``mag`` (and, with ``errors``,
-    ``magerr``) list columns as flat arrays; errors is None without ``errors``."""
-    mjd = table.column("mjd").combine_chunks()
-    offsets = mjd.offsets.to_numpy() - mjd.offsets.to_numpy()[0]
-    mags = table.column("mag").combine_chunks().flatten().to_numpy()
-    magerr = None
-    if errors:
-        if "magerr" not in table.column_names:
-            raise KeyError("the light-curve model takes magnitude errors: no column 'magerr'")
-        magerr = table.column("magerr").combine_chunks().flatten().to_numpy()
-    return offsets, mjd.flatten().to_numpy(), mags, magerr
 
 
 def read_sequences(path: StrPath, errors: bool = False) -> pa.Table:
