@@ -344,12 +344,14 @@ def get_astromer_pretrain_input(wildcards):
 
 
 def get_evaluate_truth(wildcards):
-    """The simulated truth, or nothing on real data."""
+    """The simulated truth and the labelled light curves (for the oracle and the likelihood
+    model), or nothing on real data."""
     if not config["simulation"]["enabled"]:
         return {}
     return {
         "truth_sources": sim_path("truth_sources"),
         "truth_objects": sim_path("truth_objects"),
+        "training_set": results("labels/training_set.parquet"),
     }
 
 

@@ -223,6 +223,16 @@ def test_catalog_models_learn_from_transformer_and_shallow_features(tiny_run):
     assert "transformer probabilities + shallow light-curve statistics" in caption
 
 
+def test_the_evaluation_scores_the_reference_models_on_the_simulated_sky(tiny_run):
+    """The light-curve table scores, beside the learnt models, the oracle and the likelihood
+    model on the same test objects."""
+    table = pd.read_csv(tiny_run / "results/evaluate/light_curve_models.csv").set_index("bin")
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    assert table.loc["all", "n"] == (labels["split"] == "test").sum()
+    for model in ("transformer", "shallow", "oracle", "likelihood"):
+        assert 0 <= table.loc["all", model] <= 1, model
+
+
 def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
     summary = json.loads((tiny_run / "results/catalog/summary.json").read_text())

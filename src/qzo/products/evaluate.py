@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from qzo.arrays.unique import sorted_unique
 from qzo.config.settings import XGBSettings
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path, write_csv_atomic
+from qzo.lightcurves.likelihood import table_log_likelihoods
 from qzo.models.metrics import (
     BOOTSTRAP_RESAMPLES,
     binary_scores,
@@ -31,6 +32,7 @@ from qzo.models.metrics import (
 )
 from qzo.models.xgb import QSO, fit_classifier, predict_proba
 from qzo.products.catalog import CALIBRATED_QZO_PROBABILITY, any_qso, qzo_selection
+from qzo.simulate.variability import drw_processes
 from qzo.sky.healpix import HEALPIX_29
 from qzo.training.training_set import SDSS_CLASSES
 
@@ -308,25 +310,48 @@ def read_truth_variability(truth_sources: StrPath, truth_objects: StrPath) -> pd
     return objects.merge(sources, on="source_id", how="left").set_index("objectid")[params]
 
 
-def oracle_classes(
-    predictions: pd.DataFrame, variability: pd.DataFrame, settings: XGBSettings
+def reference_classes(
+    predictions: pd.DataFrame, inputs: pd.DataFrame, features: Sequence[str], settings: XGBSettings
 ) -> pd.Series:
-    """On the simulated sky: XGBoost on :data:`ORACLE_FEATURES` (the truth the light curves
-    were drawn from), trained on the train split of ``xgb_train``'s training predictions, early
-    stopping on the val split; its classes for the test split's objectids.
+    """XGBoost on ``features`` of ``inputs`` (by objectid; ``mag_median`` may come from
+    ``predictions``, ``xgb_train``'s training predictions), trained on the train split, early
+    stopping on the val split; its classes for the test split's objectids. On the simulated
+    sky: the oracle (:func:`read_truth_variability`, :data:`ORACLE_FEATURES`) and the likelihood
+    model (:func:`read_light_curve_likelihoods`, :data:`LIKELIHOOD_FEATURES`).
 
-    The simulator draws each class's parameters from ranges no other class shares
+    The simulator draws each class's variability parameters from ranges no other class shares
     (:func:`qzo.simulate.variability.assign_variability`), so the oracle recovers the class
     from the parameters alone, however faint or short the light curve: it checks that the
-    labels and the truth agree, and is no ceiling on what the noisy light curves hold."""
-    table = predictions.join(variability, on="objectid")
+    labels and the truth agree, and is no ceiling on what the noisy light curves hold. The
+    likelihood model sees only the light curves, through the simulator's stochastic
+    processes."""
+    table = predictions.join(inputs, on="objectid")
     table["label"] = class_labels(table)
     split = table["split"]
     model = fit_classifier(
-        table[split == "train"], table[split == "val"], ORACLE_FEATURES, "label", settings
+        table[split == "train"], table[split == "val"], features, "label", settings
     )
     test = table[split == "test"]
     return pd.Series(predict_proba(model, test).argmax(1), index=test["objectid"].to_numpy())
+
+
+#: The likelihood model's features: each light curve's log marginal likelihood under each of
+#: the simulated sky's damped random walks, over a constant source's, and the magnitude.
+LIKELIHOOD_FEATURES = [*(f"ll_{name}" for name in drw_processes()), "mag_median"]
+
+
+def read_light_curve_likelihoods(
+    training_set: StrPath, splits: Sequence[str] = ("train", "val", "test")
+) -> pd.DataFrame:
+    """``ll_<process>`` (:func:`qzo.lightcurves.likelihood.table_log_likelihoods` under
+    :func:`qzo.simulate.variability.drw_processes`) of the training set's light curves in
+    ``splits``, by objectid."""
+    light_curves = pq.read_table(
+        training_set,
+        columns=["objectid", "mjd", "mag", "magerr"],
+        filters=[("split", "in", list(splits))],
+    )
+    return table_log_likelihoods(light_curves, drw_processes())
 
 
 #: The paired differences the light-curve table gives per bin, by column prefix: the catalog's

@@ -16,13 +16,16 @@ from qzo.models.metrics import BOOTSTRAP_RESAMPLES, redshift_scores
 from qzo.models.xgb import QSO
 from qzo.products import figures
 from qzo.products.evaluate import (
+    LIKELIHOOD_FEATURES,
+    ORACLE_FEATURES,
     calibration_table,
     class_labels,
     count_sky,
     light_curve_model_table,
-    oracle_classes,
+    read_light_curve_likelihoods,
     read_truth,
     read_truth_variability,
+    reference_classes,
     table1,
     table1_caption,
     table4,
@@ -56,7 +59,10 @@ CAPTIONS = {
     "light_curve_models": "Light-curve models on the test split: QSO F1 of the transformer "
     "alone (argmax), XGBoost on its probabilities (deep), on the shallow light-curve "
     "statistics and on both (each with mag_median), and on the simulated sky the oracle "
-    "(XGBoost on the true variability parameters + mag_median), over all objects and per bin "
+    "(XGBoost on the true variability parameters + mag_median: a check of labels against "
+    "truth, not a ceiling) and the likelihood model (XGBoost on each light curve's log "
+    "marginal likelihood under the simulated QSO, AGN-galaxy and red-noise-star damped random "
+    "walks over a constant source's + mag_median), over all objects and per bin "
     "of n_obs and of magnitude; both_minus_shallow_low/high: the 95 % bootstrap interval of "
     "the catalog's model (both) minus shallow in each bin, on the same resamples (an interval "
     "holding 0 is no measured difference).",
@@ -94,6 +100,7 @@ def evaluate(
     summary: StrPath,
     truth_sources: StrPath | None = None,
     truth_objects: StrPath | None = None,
+    training_set: StrPath | None = None,
     truth_csv: StrPath | None = None,
     truth_md: StrPath | None = None,
 ) -> dict:
@@ -125,10 +132,15 @@ def evaluate(
     figures.figure9(counts, fig9)
     figures.sky_map(counts, skymap, settings["skymap_order"])
     models = pd.read_parquet(light_curve_models)
-    if truth_sources is not None and truth_objects is not None:
+    if truth_sources is not None and truth_objects is not None and training_set is not None:
         xgb = XGBSettings.from_config(settings["xgb"], threads=settings["threads"])
-        oracle = oracle_classes(preds, read_truth_variability(truth_sources, truth_objects), xgb)
-        models["oracle"] = oracle.reindex(models["objectid"]).to_numpy()
+        references = {
+            "oracle": (read_truth_variability(truth_sources, truth_objects), ORACLE_FEATURES),
+            "likelihood": (read_light_curve_likelihoods(training_set), LIKELIHOOD_FEATURES),
+        }
+        for name, (inputs, features) in references.items():
+            classes = reference_classes(preds, inputs, features, xgb)
+            models[name] = classes.reindex(models["objectid"]).to_numpy()
     by_bin = light_curve_model_table(models, settings)
     write_table(
         by_bin, light_curve_models_csv, light_curve_models_md, CAPTIONS["light_curve_models"]

@@ -15,7 +15,7 @@ the same objects, so the two are compared object by object on eight times the te
 F1 over all objects and per bin of ``n_obs`` and magnitude (the light-curve table's), with the
 95 % bootstrap interval of the paired difference. On the simulated sky the oracle (XGBoost on
 the true variability parameters, cross-fitted the same way) checks that labels and truth agree
-(:func:`qzo.products.evaluate.oracle_classes` says why it is no ceiling). Both learn from
+(:func:`qzo.products.evaluate.reference_classes` says why it is no ceiling). Both learn from
 (k - 1)/k of the train split, so the comparison is at that training size.
 """
 
@@ -26,18 +26,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from qzo.config.settings import XGBSettings
-from qzo.lightcurves.likelihood import table_log_likelihoods
 from qzo.models.xgb import LC_PROBABILITIES, features_of, fit_classifier, predict_proba
 from qzo.products.evaluate import (
+    LIKELIHOOD_FEATURES,
     ORACLE_FEATURES,
     light_curve_model_table,
+    read_light_curve_likelihoods,
     read_truth_variability,
     write_table,
 )
-from qzo.simulate.variability import drw_processes
 from qzo.studies import study_config, study_parser
 
 #: The paired differences the table gives per bin.
@@ -86,8 +85,7 @@ def cross_fitted_models(
     """The train split's objects (objectid, n_obs, mag_median, label) with each model's
     out-of-fold classes: ``transformer``, ``shallow``, given the simulated truth's
     ``variability`` the ``oracle``, and given the light curves' ``likelihoods`` (by objectid:
-    :func:`qzo.lightcurves.likelihood.table_log_likelihoods`) the ``likelihood`` model,
-    XGBoost on them + ``mag_median``."""
+    :func:`qzo.products.evaluate.read_light_curve_likelihoods`) the ``likelihood`` model."""
     train = labelled[labelled["split"] == "train"]
     models = train[["objectid", "n_obs", "mag_median", "label"]].reset_index(drop=True)
     models["transformer"] = out_of_fold_transformer(train["objectid"], fold_files)
@@ -97,8 +95,7 @@ def cross_fitted_models(
         models["oracle"] = cross_fitted_classes(table, ORACLE_FEATURES, settings)
     if likelihoods is not None:
         table = labelled.join(likelihoods, on="objectid")
-        features = [*likelihoods.columns, "mag_median"]
-        models["likelihood"] = cross_fitted_classes(table, features, settings)
+        models["likelihood"] = cross_fitted_classes(table, LIKELIHOOD_FEATURES, settings)
     return models
 
 
@@ -118,12 +115,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     variability = likelihoods = None
     if (truth / "sources.parquet").exists():
         variability = read_truth_variability(truth / "sources.parquet", truth / "objects.parquet")
-        light_curves = pq.read_table(
-            args.results / "labels" / "training_set.parquet",
-            columns=["objectid", "mjd", "mag", "magerr"],
-            filters=[("split", "!=", "test")],
+        likelihoods = read_light_curve_likelihoods(
+            args.results / "labels" / "training_set.parquet", splits=("train", "val")
         )
-        likelihoods = table_log_likelihoods(light_curves, drw_processes())
     models = cross_fitted_models(labelled, fold_files, settings, variability, likelihoods)
     table = light_curve_model_table(models, config["evaluate"], DIFFERENCES)
     args.out.mkdir(parents=True, exist_ok=True)

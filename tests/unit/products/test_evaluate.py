@@ -9,17 +9,22 @@ import pytest
 
 from qzo.config import default_config
 from qzo.config.settings import XGBSettings
+from qzo.lightcurves.likelihood import process_log_likelihoods
 from qzo.products.evaluate import (
+    LIKELIHOOD_FEATURES,
+    ORACLE_FEATURES,
     SkyCounts,
     SkyTruth,
     calibration_table,
     class_labels,
     light_curve_model_table,
-    oracle_classes,
+    read_light_curve_likelihoods,
+    reference_classes,
     table1,
     table4,
     truth_table,
 )
+from qzo.simulate.variability import drw_processes
 
 CFG = {**default_config()["evaluate"], **default_config()["catalog"]}
 
@@ -297,7 +302,40 @@ def test_oracle_learns_the_class_from_the_true_variability():
         index=pd.Index(np.arange(n), name="objectid"),
     )
     settings = XGBSettings.from_config(default_config()["xgb"], threads=1)
-    oracle = oracle_classes(preds, variability, settings)
+    oracle = reference_classes(preds, variability, ORACLE_FEATURES, settings)
     test = preds[preds["split"] == "test"]
     assert list(oracle.index) == list(test["objectid"])
     assert (oracle.to_numpy() == class_labels(test)).mean() > 0.95
+
+
+def test_the_likelihood_model_reads_the_light_curves_of_the_splits_asked_for(tmp_path):
+    """One row per light curve of the splits asked for, by objectid, each the processes'
+    likelihoods of that light curve alone."""
+    rng = np.random.default_rng(8)
+    lengths = [30, 2, 55, 40]
+    times = [np.sort(rng.uniform(58000, 59000, n)) for n in lengths]
+    mags = [19 + 0.1 * rng.standard_normal(n) for n in lengths]
+    errors = [np.full(n, 0.05, np.float32) for n in lengths]
+    path = tmp_path / "training_set.parquet"
+    pd.DataFrame(
+        {
+            "objectid": [7, 5, 9, 3],
+            "split": ["train", "test", "val", "train"],
+            "mjd": times,
+            "mag": [m.astype(np.float32) for m in mags],
+            "magerr": errors,
+        }
+    ).to_parquet(path)
+    got = read_light_curve_likelihoods(path, splits=("train", "val"))
+    assert sorted(got.index) == [3, 7, 9]
+    assert list(got.columns) == LIKELIHOOD_FEATURES[:-1]
+    k = 2  # objectid 9
+    alone = process_log_likelihoods(
+        np.array([0, lengths[k]]),
+        times[k],
+        mags[k].astype(np.float32),
+        errors[k],
+        drw_processes(),
+    )
+    for name, value in alone.items():
+        assert got.loc[9, f"ll_{name}"] == pytest.approx(value[0], rel=1e-12)

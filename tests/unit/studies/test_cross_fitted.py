@@ -69,7 +69,11 @@ def test_the_likelihood_model_reads_each_object_s_own_likelihoods(tmp_path):
     labelled["split"] = np.where(np.arange(n) < 500, "train", "val")
     labelled["fold"] = np.where(labelled["split"] == "train", np.arange(n) % 2, -1)
     likelihoods = pd.DataFrame(
-        {"ll_qso": np.where(labelled["label"] == QSO, 5.0, -5.0) + rng.normal(0, 1, n)},
+        {
+            "ll_qso": np.where(labelled["label"] == QSO, 5.0, -5.0) + rng.normal(0, 1, n),
+            "ll_llagn": rng.normal(0, 1, n),
+            "ll_red_noise": rng.normal(0, 1, n),
+        },
         index=pd.Index(labelled["objectid"], name="objectid"),
     ).sample(frac=1, random_state=2)
     train = labelled[labelled["split"] == "train"]
