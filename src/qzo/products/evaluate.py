@@ -354,6 +354,20 @@ def read_light_curve_likelihoods(
     return table_log_likelihoods(light_curves, drw_processes())
 
 
+def read_reference_inputs(
+    truth_sources: StrPath,
+    truth_objects: StrPath,
+    training_set: StrPath,
+    splits: Sequence[str] = ("train", "val", "test"),
+) -> dict[str, tuple[pd.DataFrame, list[str]]]:
+    """The simulated sky's reference models, name → (inputs by objectid, features): the
+    ``oracle`` and the ``likelihood`` model (the latter for the light curves in ``splits``)."""
+    return {
+        "oracle": (read_truth_variability(truth_sources, truth_objects), ORACLE_FEATURES),
+        "likelihood": (read_light_curve_likelihoods(training_set, splits), LIKELIHOOD_FEATURES),
+    }
+
+
 #: The paired differences the light-curve table gives per bin, by column prefix: the catalog's
 #: model (both sources) minus the shallow statistics alone.
 PAIRED_MODELS = {"both_minus_shallow": ("deep + shallow", "shallow")}

@@ -16,15 +16,12 @@ from qzo.models.metrics import BOOTSTRAP_RESAMPLES, redshift_scores
 from qzo.models.xgb import QSO
 from qzo.products import figures
 from qzo.products.evaluate import (
-    LIKELIHOOD_FEATURES,
-    ORACLE_FEATURES,
     calibration_table,
     class_labels,
     count_sky,
     light_curve_model_table,
-    read_light_curve_likelihoods,
+    read_reference_inputs,
     read_truth,
-    read_truth_variability,
     reference_classes,
     table1,
     table1_caption,
@@ -134,10 +131,7 @@ def evaluate(
     models = pd.read_parquet(light_curve_models)
     if truth_sources is not None and truth_objects is not None and training_set is not None:
         xgb = XGBSettings.from_config(settings["xgb"], threads=settings["threads"])
-        references = {
-            "oracle": (read_truth_variability(truth_sources, truth_objects), ORACLE_FEATURES),
-            "likelihood": (read_light_curve_likelihoods(training_set), LIKELIHOOD_FEATURES),
-        }
+        references = read_reference_inputs(truth_sources, truth_objects, training_set)
         for name, (inputs, features) in references.items():
             classes = reference_classes(preds, inputs, features, xgb)
             models[name] = classes.reindex(models["objectid"]).to_numpy()

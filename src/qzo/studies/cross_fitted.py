@@ -21,7 +21,7 @@ the true variability parameters, cross-fitted the same way) checks that labels a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +30,8 @@ import pandas as pd
 from qzo.config.settings import XGBSettings
 from qzo.models.xgb import LC_PROBABILITIES, features_of, fit_classifier, predict_proba
 from qzo.products.evaluate import (
-    LIKELIHOOD_FEATURES,
-    ORACLE_FEATURES,
     light_curve_model_table,
-    read_light_curve_likelihoods,
-    read_truth_variability,
+    read_reference_inputs,
     write_table,
 )
 from qzo.studies import study_config, study_parser
@@ -79,23 +76,19 @@ def cross_fitted_models(
     labelled: pd.DataFrame,
     fold_files: Sequence[Path],
     settings: XGBSettings,
-    variability: pd.DataFrame | None = None,
-    likelihoods: pd.DataFrame | None = None,
+    references: Mapping[str, tuple[pd.DataFrame, Sequence[str]]] | None = None,
 ) -> pd.DataFrame:
     """The train split's objects (objectid, n_obs, mag_median, label) with each model's
-    out-of-fold classes: ``transformer``, ``shallow``, given the simulated truth's
-    ``variability`` the ``oracle``, and given the light curves' ``likelihoods`` (by objectid:
-    :func:`qzo.products.evaluate.read_light_curve_likelihoods`) the ``likelihood`` model."""
+    out-of-fold classes: ``transformer``, ``shallow`` and each of ``references`` (name →
+    (inputs by objectid, features), e.g. the simulated sky's oracle and likelihood model:
+    :func:`qzo.products.evaluate.read_reference_inputs`)."""
     train = labelled[labelled["split"] == "train"]
     models = train[["objectid", "n_obs", "mag_median", "label"]].reset_index(drop=True)
     models["transformer"] = out_of_fold_transformer(train["objectid"], fold_files)
     models["shallow"] = cross_fitted_classes(labelled, features_of(["shallow"]), settings)
-    if variability is not None:
-        table = labelled.join(variability, on="objectid")
-        models["oracle"] = cross_fitted_classes(table, ORACLE_FEATURES, settings)
-    if likelihoods is not None:
-        table = labelled.join(likelihoods, on="objectid")
-        models["likelihood"] = cross_fitted_classes(table, LIKELIHOOD_FEATURES, settings)
+    for name, (inputs, features) in (references or {}).items():
+        table = labelled.join(inputs, on="objectid")
+        models[name] = cross_fitted_classes(table, features, settings)
     return models
 
 
@@ -112,13 +105,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     labelled = labels.merge(features, on="objectid", how="left", validate="one_to_one")
     fold_files = sorted((args.results / "astromer" / "folds").glob("fold*/predictions.parquet"))
     truth = args.results / "simulated" / "truth"
-    variability = likelihoods = None
+    references = None
     if (truth / "sources.parquet").exists():
-        variability = read_truth_variability(truth / "sources.parquet", truth / "objects.parquet")
-        likelihoods = read_light_curve_likelihoods(
-            args.results / "labels" / "training_set.parquet", splits=("train", "val")
+        references = read_reference_inputs(
+            truth / "sources.parquet",
+            truth / "objects.parquet",
+            args.results / "labels" / "training_set.parquet",
+            splits=("train", "val"),
         )
-    models = cross_fitted_models(labelled, fold_files, settings, variability, likelihoods)
+    models = cross_fitted_models(labelled, fold_files, settings, references)
     table = light_curve_model_table(models, config["evaluate"], DIFFERENCES)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / "cross_fitted.md"

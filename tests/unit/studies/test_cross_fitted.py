@@ -8,6 +8,7 @@ import pytest
 from qzo.config import default_config
 from qzo.config.settings import XGBSettings
 from qzo.models.xgb import LC_PROBABILITIES, features_of
+from qzo.products.evaluate import LIKELIHOOD_FEATURES
 from qzo.studies.cross_fitted import (
     cross_fitted_classes,
     cross_fitted_models,
@@ -85,7 +86,8 @@ def test_the_likelihood_model_reads_each_object_s_own_likelihoods(tmp_path):
         paths.append(tmp_path / f"fold{fold}.parquet")
         frame.to_parquet(paths[-1])
     settings = XGBSettings.from_config(default_config()["xgb"], threads=1)
-    models = cross_fitted_models(labelled, paths, settings, likelihoods=likelihoods)
+    references = {"likelihood": (likelihoods, LIKELIHOOD_FEATURES)}
+    models = cross_fitted_models(labelled, paths, settings, references)
     assert models["objectid"].tolist() == train["objectid"].tolist()
     assert (models["likelihood"] == models["label"]).mean() > 0.98
     assert (models["shallow"] != models["label"]).mean() > 0.1
