@@ -81,7 +81,7 @@ def median_pair(ratios, digits: int = 2) -> tuple[int, dict]:
 def bench_sky(n_sources: int, radius_deg: float = 1.0, seed: int = 3) -> tuple[Path, dict]:
     """A simulated sky in one cap (dense, like a real ZTF region), written once and reused."""
     from qzo.config import load_config
-    from qzo.simulate import SimulatedSkyPaths, simulate_sky
+    from qzo.simulate.run import SimulatedSkyPaths, simulate_sky
 
     out = WORK / f"sky_{n_sources}_{radius_deg}_{seed}"
     manifest = out / "manifest.json"

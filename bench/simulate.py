@@ -10,7 +10,7 @@ import shutil
 import time
 
 from qzo.config import load_config
-from qzo.simulate import SimulatedSkyPaths, simulate_sky
+from qzo.simulate.run import SimulatedSkyPaths, simulate_sky
 
 from .common import workdir, write_result
 

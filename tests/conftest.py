@@ -14,7 +14,7 @@ import yaml
 
 from qzo.config import PreprocessSettings, default_config, load_config
 from qzo.io.catalog_files import catalog_columns
-from qzo.simulate import SimulatedSkyPaths, simulate_sky
+from qzo.simulate.run import SimulatedSkyPaths, simulate_sky
 from qzo.testing.snakemake import BackgroundRun, run_snakemake, start_snakemake
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,6 +12,7 @@ from qzo.io.atomic import atomic_path
 from qzo.models.metrics import binary_scores
 from qzo.models.xgb import QSO
 from qzo.products.evaluate import SkyCounts, class_labels
+from qzo.sky.nested import neighbours_nested
 
 
 def _pyplot() -> Any:
@@ -134,13 +135,12 @@ MAX_REGIONS = 6
 
 def footprint_regions(pixels: np.ndarray, order: int) -> list[np.ndarray]:
     """The footprint's pixels (NESTED, at ``order``) grouped into connected regions."""
-    import healpy as hp
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     pixels = np.unique(pixels)
     index = {int(p): i for i, p in enumerate(pixels)}
-    neighbours = hp.get_all_neighbours(2**order, pixels, nest=True).T
+    neighbours = neighbours_nested(order, pixels).T
     rows, cols = [], []
     for i, row in enumerate(neighbours):
         for nb in row:

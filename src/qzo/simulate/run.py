@@ -32,6 +32,7 @@ from qzo.simulate.surveys import POSITION_COLUMNS, simulate_surveys
 from qzo.simulate.variability import VariabilityModel, assign_variability
 from qzo.simulate.ztf import observe_file, write_dr_file
 from qzo.sky.hats_convert import files_to_hats, table_to_hats
+from qzo.sky.nested import ang2pix_nested
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,8 @@ def _ztf_positions(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> pd
         rng.uniform(0.1, 0.5, n),
         rng.uniform(0, 2 * np.pi, n),
     )
-    field_pix = hp.ang2pix(2**FIELD_ORDER, src["ztf_ra"], src["ztf_dec"], nest=True, lonlat=True)
-    quad_pix = hp.ang2pix(2**QUADRANT_ORDER, src["ztf_ra"], src["ztf_dec"], nest=True, lonlat=True)
+    field_pix = ang2pix_nested(FIELD_ORDER, src["ztf_ra"], src["ztf_dec"])
+    quad_pix = ang2pix_nested(QUADRANT_ORDER, src["ztf_ra"], src["ztf_dec"])
     src["field_pix"] = field_pix
     src["rcid"] = quad_pix - field_pix * 4 ** (QUADRANT_ORDER - FIELD_ORDER)
     return src

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import healpy as hp
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import ArrayLike
+
+from qzo.sky.nested import ang2pix_nested, neighbours_nested
 
 HEALPIX_29 = "_healpix_29"
 MAX_ORDER = 29
@@ -22,9 +23,7 @@ MAX_ORDER = 29
 
 def healpix_29(ra: ArrayLike, dec: ArrayLike) -> np.ndarray:
     """NESTED order-29 pixel index (int64) of positions in degrees."""
-    return hp.ang2pix(
-        2**MAX_ORDER, np.asarray(ra, float), np.asarray(dec, float), nest=True, lonlat=True
-    ).astype(np.int64)
+    return ang2pix_nested(MAX_ORDER, ra, dec)
 
 
 def pixel_width_arcsec(order: int) -> float:
@@ -155,7 +154,7 @@ def margin_targets(
         )
     cell = hp29 >> (2 * (MAX_ORDER - k))
     cells, inverse = np.unique(cell, return_inverse=True)
-    neighbours = hp.get_all_neighbours(2**k, cells, nest=True).T  # (n_cells, 8), −1 = none
+    neighbours = neighbours_nested(k, cells).T  # (n_cells, 8), −1 = none
     nb_shard = np.where(
         neighbours >= 0, shards.lookup(np.maximum(neighbours, 0) << (2 * (MAX_ORDER - k))), -1
     )

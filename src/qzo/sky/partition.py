@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import healpy as hp
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +38,7 @@ from qzo.sky.healpix import (
     plan_shards,
     sort_by_position,
 )
+from qzo.sky.nested import neighbours_nested
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def plan_partition(
             np.concatenate([s[0] for s in summaries[b : b + settings.files_per_batch]])
         )
         # Margin rows of a pixel can only go to shards holding it or one of its 8 neighbours.
-        nb = hp.get_all_neighbours(2**k, pix, nest=True).ravel() if len(pix) else pix
+        nb = neighbours_nested(k, pix).ravel() if len(pix) else pix
         touched = sorted_unique(np.concatenate([pix, nb[nb >= 0]]))
         idx = shards.lookup(touched << shift)
         batches.append([str(f) for f in files[b : b + settings.files_per_batch]])

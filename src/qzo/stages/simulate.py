@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qzo.config.settings import PartitionSettings
 from qzo.io import StrPath
-from qzo.simulate import SimulatedSkyPaths, simulate_sky
+from qzo.simulate.run import SimulatedSkyPaths, simulate_sky
 
 
 def simulate(
