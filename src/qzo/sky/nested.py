@@ -15,8 +15,10 @@ from numpy.typing import ArrayLike
 _INV_HALF_PI = 0.6366197723675813430755350534900574
 _TWO_PI = 2 * np.pi
 _TWO_THIRDS = 2.0 / 3.0
-#: Colatitudes this close to a pole use sin θ for the polar-cap edge index (as HEALPix does).
-_NEAR_POLE = 0.01
+#: Colatitudes this close to a pole use sin θ for the polar-cap edge index, as HEALPix does
+#: (with its own rounded π for the south pole).
+_NEAR_NORTH_POLE = 0.01
+_NEAR_SOUTH_POLE = 3.14159 - 0.01
 
 
 def _spread_table() -> np.ndarray:
@@ -98,7 +100,7 @@ def ang2pix_nested(order: int, ra: ArrayLike, dec: ArrayLike) -> np.ndarray:
     tt_p, za_p, z_p, theta_p = tt[polar], za[polar], z[polar], theta[polar]
     ntt = np.minimum(3, tt_p.astype(np.int64))
     tp = tt_p - ntt
-    near_pole = (theta_p < _NEAR_POLE) | (theta_p > 3.14159 - _NEAR_POLE)
+    near_pole = (theta_p < _NEAR_NORTH_POLE) | (theta_p > _NEAR_SOUTH_POLE)
     tmp = np.where(
         (za_p < 0.99) | ~near_pole,
         nside * np.sqrt(3 * (1 - za_p)),

@@ -41,6 +41,8 @@ def test_the_shape_of_the_input_is_kept():
     ra, dec = np.array([[10.0, 20.0], [30.0, 40.0]]), np.array([[1.0, -1.0], [60.0, -80.0]])
     expected = hp.ang2pix(2**29, ra, dec, nest=True, lonlat=True)
     assert np.array_equal(ang2pix_nested(29, ra, dec), expected)
+    assert ang2pix_nested(29, [], []).shape == (0,)  # an empty shard
+    assert neighbours_nested(29, []).shape == (8, 0)
 
 
 @pytest.mark.parametrize(
