@@ -77,7 +77,7 @@ def plan_partition(
             np.concatenate([s[0] for s in summaries[b : b + settings.files_per_batch]])
         )
         # Margin rows of a pixel can only go to shards holding it or one of its 8 neighbours.
-        nb = neighbours_nested(k, pix).ravel() if len(pix) else pix
+        nb = neighbours_nested(k, pix).ravel()
         touched = sorted_unique(np.concatenate([pix, nb[nb >= 0]]))
         idx = shards.lookup(touched << shift)
         batches.append([str(f) for f in files[b : b + settings.files_per_batch]])
