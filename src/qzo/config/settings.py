@@ -65,6 +65,7 @@ class StageSettings(_FromConfig):
 
     epochs: int
     batch_size: int
+    length_group: int
     patience: int
     min_delta: float
     learning_rate: float
