@@ -111,14 +111,6 @@ def train_jit_compile() -> bool:
     return name() == "jax"
 
 
-def train_length_step() -> int:
-    """The step to which training batches' lengths are rounded up
-    (:func:`qzo.models.astromer.windows.compact_inputs`): XLA compiles the training step once
-    per batch shape, so on JAX 40 (five lengths up to 200); TensorFlow's graph takes any length,
-    so 8."""
-    return 40 if train_jit_compile() else 8
-
-
 def read_tf_checkpoint(prefix: str) -> Any:
     """A reader (``has_tensor``, ``get_tensor``) of a TensorFlow object checkpoint, such as the
     published Astromer weights; needs the ``tensorflow`` package whatever the backend."""

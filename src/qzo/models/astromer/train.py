@@ -199,7 +199,7 @@ def pretraining_batch(
 def _compact_pretraining_batch(win: Windows, rng: np.random.Generator) -> tuple:
     """:func:`pretraining_batch` cut to its longest window (:func:`compact_inputs`)."""
     inputs, target, weight = pretraining_batch(win, rng)
-    inputs = compact_inputs(inputs, win.length, backend.train_length_step())
+    inputs = compact_inputs(inputs, win.length)
     size = inputs["mask"].shape[1]
     return inputs, target[:, :size], weight[:, :size]
 
@@ -419,9 +419,9 @@ def pretrain(
     model = Reconstructor(encoder)
     optimizer = keras.optimizers.Adam(settings.learning_rate, beta_2=0.98, epsilon=1e-9)
     val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
-    val_batches = [  # in their own order: the RMSE per batch depends on which epochs it pools
-        _compact_pretraining_batch(val.take(slice(s, s + settings.batch_size)), val_rng)
-        for s in range(0, len(val.owner), settings.batch_size)
+    val_batches = [
+        _compact_pretraining_batch(val.take(index), val_rng)
+        for index in validation_batches(val.length, settings.batch_size)
     ]
 
     def epoch_batches(epoch: int) -> list:
@@ -465,8 +465,7 @@ def finetune(
     optimizer = keras.optimizers.Adam(settings.learning_rate)
 
     def batch(win: Windows, y: np.ndarray, index: np.ndarray) -> tuple:
-        inputs = compact_inputs(win.inputs(index), win.length[index], backend.train_length_step())
-        return inputs, y[index]
+        return compact_inputs(win.inputs(index), win.length[index]), y[index]
 
     val_batches = [
         batch(val, y_val, index) for index in validation_batches(val.length, settings.batch_size)
