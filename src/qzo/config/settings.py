@@ -65,7 +65,6 @@ class StageSettings(_FromConfig):
 
     epochs: int
     batch_size: int
-    length_group: int
     patience: int
     min_delta: float
     learning_rate: float

@@ -1,7 +1,6 @@
 """Both training stages on small synthetic problems: masks, learning, early stop, resume."""
 
 import csv
-import itertools
 
 import keras
 import numpy as np
@@ -20,7 +19,7 @@ from qzo.models.astromer.train import (
     pretrain,
     pretraining_batch,
 )
-from qzo.models.astromer.windows import compact_inputs, length_grouped_batches, make_windows
+from qzo.models.astromer.windows import make_windows
 
 SMALL = {"num_layers": 1, "d_model": 32, "num_heads": 2, "dff": 16, "window": 40}
 
@@ -202,59 +201,3 @@ def test_pretraining_reduces_the_reconstruction_error(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "log.csv")))
     assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
     assert summary["epochs_run"] == 6
-
-
-def test_length_grouped_batches_take_every_window_once_in_similar_lengths():
-    rng = np.random.default_rng(3)
-    length = rng.integers(5, 201, 1000)
-    order = rng.permutation(1000)
-    batches = length_grouped_batches(order, length, 32, 4, np.random.default_rng(4))
-    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
-    assert len(batches) == 32 and sorted(len(b) for b in batches)[:2] == [8, 32]
-    # Within a run of 4 batches the lengths are sorted: each batch spans a quarter of the run.
-    run = order[:128]
-    in_run = [b for b in batches if np.isin(b, run).all()]
-    assert len(in_run) == 4
-    assert np.array_equal(np.sort(np.concatenate(in_run)), np.sort(run))
-    spans = sorted((length[b].min(), length[b].max()) for b in in_run)
-    assert all(hi <= lo for (_, hi), (lo, _) in itertools.pairwise(spans))
-    # The random batches' longest light curve is near 200; the grouped ones' much shorter.
-    plain = length_grouped_batches(order, length, 32, 1, np.random.default_rng(4))
-    assert [b.tolist() for b in plain] == [order[s : s + 32].tolist() for s in range(0, 1000, 32)]
-    mean_max = {k: np.mean([length[b].max() for b in v]) for k, v in (("p", plain), ("g", batches))}
-    assert mean_max["p"] > 190 and mean_max["g"] < 150
-
-
-def test_compact_training_batches_give_the_full_windows_loss():
-    """In inference mode a compact batch (padding folded, stage 1's hidden epochs kept masked)
-    gives the full windows' outputs at every real epoch, and both stages' losses."""
-    keras.utils.set_random_seed(0)
-    win, _ = toy(24, np.random.default_rng(5))
-    win = make_windows(
-        np.concatenate([[0], np.cumsum(win.length)]),
-        win.times[win.mask == 0],
-        win.mags[win.mask == 0],
-        60,
-        single=True,
-    )
-    encoder = AstromerEncoder(**{**SMALL, "window": 60}).build_for_window()
-    inputs, target, weight = pretraining_batch(win, np.random.default_rng(1))
-    compact = compact_inputs(inputs, win.length)
-    size = compact["mask"].shape[1]
-    assert size == 48 and win.length.max() == 40  # the longest (40) plus its token, to 8s
-    hidden = (inputs["mask"][:, :size, 0] == 1) & (np.arange(size) < win.length[:, None])
-    assert hidden.any() and (compact["mask"][..., 0][hidden] == 1).all()
-    reconstructor = train_module.Reconstructor(encoder)
-    full_out, compact_out = np.asarray(reconstructor(inputs)), np.asarray(reconstructor(compact))
-    real = np.arange(size)[None, :] < win.length[:, None]
-    np.testing.assert_allclose(compact_out[real], full_out[:, :size][real], atol=2e-4)
-    full_loss = train_module.masked_rmse(target, full_out, weight)
-    compact_loss = train_module.masked_rmse(target[:, :size], compact_out, weight[:, :size])
-    np.testing.assert_allclose(float(compact_loss), float(full_loss), rtol=1e-4)
-    classifier = Classifier(encoder, n_classes=2, pooling="mean_std")
-    plain = win.inputs()
-    np.testing.assert_allclose(
-        np.asarray(classifier(compact_inputs(plain, win.length))),
-        np.asarray(classifier(plain)),
-        atol=2e-4,
-    )

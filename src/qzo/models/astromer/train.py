@@ -32,7 +32,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 from qzo.models.astromer import backend
 from qzo.models.astromer.encoder import AstromerEncoder
-from qzo.models.astromer.windows import Windows, compact_inputs, length_grouped_batches
+from qzo.models.astromer.windows import Windows
 
 log = logging.getLogger(__name__)
 
@@ -196,14 +196,6 @@ def pretraining_batch(
     return inputs, win.mags, chosen[..., None].astype(np.float32)
 
 
-def _compact_pretraining_batch(win: Windows, rng: np.random.Generator) -> tuple:
-    """:func:`pretraining_batch` cut to its longest window (:func:`compact_inputs`)."""
-    inputs, target, weight = pretraining_batch(win, rng)
-    inputs = compact_inputs(inputs, win.length)
-    size = inputs["mask"].shape[1]
-    return inputs, target[:, :size], weight[:, :size]
-
-
 def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
     sq = ops.sum(weight * (target - pred) ** 2) / ops.maximum(ops.sum(weight), 1.0)
     return ops.sqrt(sq)
@@ -231,11 +223,8 @@ def plateau_step(step: int, wait: int) -> int:
     return step
 
 
-def validation_batches(length: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """The validation windows in batches, by length (the same every epoch; sorted so that
-    :func:`compact_inputs` cuts each batch short)."""
-    order = np.argsort(length, kind="stable")
-    return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+def _slice(inputs: dict, idx: Any) -> dict:
+    return {k: v[idx] for k, v in inputs.items()}
 
 
 def training_fingerprint(model: Any, settings: StageSettings, *arrays: np.ndarray) -> str:
@@ -419,18 +408,18 @@ def pretrain(
     model = Reconstructor(encoder)
     optimizer = keras.optimizers.Adam(settings.learning_rate, beta_2=0.98, epsilon=1e-9)
     val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
-    val_batches = [
-        _compact_pretraining_batch(val.take(index), val_rng)
-        for index in validation_batches(val.length, settings.batch_size)
-    ]
+    val_batches = []
+    for s in range(0, len(val.owner), settings.batch_size):
+        sub = val.take(slice(s, s + settings.batch_size))
+        val_batches.append(pretraining_batch(sub, val_rng))
 
     def epoch_batches(epoch: int) -> list:
         rng = np.random.default_rng([settings.seed, epoch])  # masks re-drawn every epoch
         order = rng.permutation(len(train.owner))
-        batches = length_grouped_batches(
-            order, train.length, settings.batch_size, settings.length_group, rng
-        )
-        return [_compact_pretraining_batch(train.take(index), rng) for index in batches]
+        return [
+            pretraining_batch(train.take(order[s : s + settings.batch_size]), rng)
+            for s in range(0, len(order), settings.batch_size)
+        ]
 
     fingerprint = training_fingerprint(model, settings, *_arrays(train), *_arrays(val))
     return fit_resumable(
@@ -463,21 +452,22 @@ def finetune(
                 "(make_windows(..., single=True))"
             )
     optimizer = keras.optimizers.Adam(settings.learning_rate)
-
-    def batch(win: Windows, y: np.ndarray, index: np.ndarray) -> tuple:
-        return compact_inputs(win.inputs(index), win.length[index]), y[index]
-
+    inputs_val = val.inputs()
     val_batches = [
-        batch(val, y_val, index) for index in validation_batches(val.length, settings.batch_size)
+        (_slice(inputs_val, slice(s, s + settings.batch_size)), y_val[s : s + settings.batch_size])
+        for s in range(0, len(y_val), settings.batch_size)
     ]
+    inputs_train = train.inputs()
 
     def epoch_batches(epoch: int) -> list:
-        rng = np.random.default_rng([settings.seed, epoch])
-        order = rng.permutation(len(y_train))
-        batches = length_grouped_batches(
-            order, train.length, settings.batch_size, settings.length_group, rng
-        )
-        return [batch(train, y_train, index) for index in batches]
+        order = np.random.default_rng([settings.seed, epoch]).permutation(len(y_train))
+        return [
+            (
+                _slice(inputs_train, order[s : s + settings.batch_size]),
+                y_train[order[s : s + settings.batch_size]],
+            )
+            for s in range(0, len(order), settings.batch_size)
+        ]
 
     fingerprint = training_fingerprint(
         classifier, settings, *_arrays(train), y_train, *_arrays(val), y_val

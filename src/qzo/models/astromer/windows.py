@@ -107,51 +107,20 @@ class CompactBatch:
 _FILLER = -1e9
 
 
-def compact_inputs(
-    inputs: dict[str, np.ndarray], length: np.ndarray, multiple: int = 8
-) -> dict[str, np.ndarray]:
-    """A batch of full windows (``inputs``: (B, window, 1) arrays, mask 1 = padding) cut to its
-    longest window, with each window's padding folded into one token.
-
-    All padded positions of a window (from ``length`` on) carry identical inputs (time 0,
-    magnitude 0, mask 1), so they stay identical through every layer; one token with
-    ``log(n_pad)`` in ``key_log_count`` (added to its key logits) stands for all of them. The
-    positions before ``length`` are kept as they are, masked or not (an epoch hidden in stage 1
-    keeps its mask); the columns after the token are fillers no query attends to. The batch is
-    cut to the longest window plus its token, rounded up to ``multiple`` (fewer distinct shapes
-    to compile). In inference this is the same function as the full window (up to float32
-    rounding, ~1e-4); in training dropout draws one mask for the folded token where the full
-    window draws one per padded position.
-    """
-    full = inputs["mask"].shape[1]
-    length = np.asarray(length)
-    needs_pad = length < full
-    size = int(min(full, -(-int((length + needs_pad).max()) // multiple) * multiple))
-    col = np.arange(size)[None, :]
-    real = col < length[:, None]
-    pad_token = needs_pad[:, None] & (col == length[:, None])
-    n_pad = np.maximum(full - length, 1).astype(np.float32)[:, None]
-    out = {
-        name: np.where(real[..., None], value[:, :size], np.float32(0)).astype(np.float32)
-        for name, value in inputs.items()
-        if name != "mask"
-    }
-    mask = np.where(real, inputs["mask"][:, :size, 0], np.float32(1))
-    out["mask"] = mask[..., None].astype(np.float32)
-    log_count = np.where(real, 0.0, np.where(pad_token, np.log(n_pad), _FILLER))
-    out["key_log_count"] = log_count.astype(np.float32)
-    return out
-
-
 def compact_windows(
     win: Windows, batch_size: int = 256, multiple: int = 8, full_batches: bool = False
 ) -> Iterator[CompactBatch]:
-    """Batches of windows of similar length (:func:`compact_inputs`): the same function as the
-    full 200-position windows at a fraction of the cost for short light curves.
+    """Batches of windows of similar length, each padded position run folded into one token.
 
     ``full_batches`` pads the last batch with copies of its last row up to ``batch_size`` rows
     (``index`` and ``length`` keep only the real ones), so a compiled model sees one batch size.
+
+    All padded positions of a window carry identical inputs (time 0, magnitude 0, mask 1), so
+    they stay identical through every layer; one token with ``log(n_pad)`` added to its key
+    logits stands for all of them. This is the same function as the full 200-position window
+    (up to float32 rounding, ~1e-4) at a fraction of the cost for short light curves.
     """
+    full = win.times.shape[1]
     order = np.argsort(win.length, kind="stable")
     for s in range(0, len(order), batch_size):
         real_idx = order[s : s + batch_size]
@@ -159,30 +128,27 @@ def compact_windows(
         if full_batches and len(idx) < batch_size:
             idx = np.concatenate([idx, np.full(batch_size - len(idx), idx[-1])])
         length = win.length[idx]
+        needs_pad = length < full
+        size = int(min(full, -(-int((length + needs_pad).max()) // multiple) * multiple))
+        b = len(idx)
+        col = np.arange(size)[None, :]
+        real = col < length[:, None]
+        pad_token = needs_pad[:, None] & (col == length[:, None])
+        times = np.where(real, win.times[idx, :size, 0], 0).astype(np.float32)
+        mags = np.where(real, win.mags[idx, :size, 0], 0).astype(np.float32)
+        n_pad = np.maximum(full - length, 1).astype(np.float32)[:, None]
+        log_count = np.where(real, 0.0, np.where(pad_token, np.log(n_pad), _FILLER))
+        inputs = {
+            "times": times.reshape(b, size, 1),
+            "mags": mags.reshape(b, size, 1),
+            "mask": (~real).astype(np.float32).reshape(b, size, 1),
+            "key_log_count": log_count.astype(np.float32),
+        }
+        if win.errors is not None:
+            errors = np.where(real, win.errors[idx, :size, 0], 0).astype(np.float32)
+            inputs["errors"] = errors.reshape(b, size, 1)
         yield CompactBatch(
-            inputs=compact_inputs(win.inputs(idx), length, multiple),
+            inputs=inputs,
             index=real_idx,
             length=length[: len(real_idx)],
         )
-
-
-def length_grouped_batches(
-    order: np.ndarray,
-    length: np.ndarray,
-    batch_size: int,
-    group: int,
-    rng: np.random.Generator,
-) -> list[np.ndarray]:
-    """A training epoch's batches: ``order`` (the epoch's shuffle of the windows) cut into runs
-    of ``group`` batches, each run sorted by window ``length`` before it is cut into batches,
-    and the batches shuffled by ``rng``; so a batch holds light curves of similar length and
-    :func:`compact_inputs` can cut it short. ``group`` 1: the shuffle's own batches, in order."""
-    if group <= 1:
-        return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    span = batch_size * group
-    batches: list[np.ndarray] = []
-    for c in range(0, len(order), span):
-        run = order[c : c + span]
-        run = run[np.argsort(length[run], kind="stable")]
-        batches.extend(run[s : s + batch_size] for s in range(0, len(run), batch_size))
-    return [batches[i] for i in rng.permutation(len(batches))]
