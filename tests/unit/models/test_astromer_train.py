@@ -13,8 +13,10 @@ from qzo.models.astromer import train as train_module
 from qzo.models.astromer.encoder import AstromerEncoder
 from qzo.models.astromer.train import (
     Classifier,
+    Reconstructor,
     finetune,
     finetune_learning_rate,
+    full_batch,
     plateau_step,
     pretrain,
     pretraining_batch,
@@ -67,6 +69,33 @@ def test_pretraining_hides_the_errors_of_hidden_epochs():
     assert (inputs["errors"][..., 0][hidden] == 0).all()
     visible = inputs["mask"][..., 0] == 0
     assert (inputs["errors"][..., 0][visible] == np.float32(0.05)).all()
+
+
+def test_a_short_batch_filled_to_full_size_keeps_its_loss_in_both_stages():
+    """An epoch's last, short batch is filled with rows of weight 0 (so every step has one
+    shape): the real rows are unchanged and both stages' losses are those of the real rows."""
+    win, labels = toy(5, np.random.default_rng(6))
+    encoder = AstromerEncoder(**SMALL).build_for_window()
+    batch = pretraining_batch(win, np.random.default_rng(1))
+    full = full_batch(batch, 8)
+    assert [len(part) for part in (full[1], full[2])] == [8, 8]
+    assert all(len(v) == 8 for v in full[0].values())
+    for name, values in batch[0].items():
+        np.testing.assert_array_equal(full[0][name][:5], values)
+    assert (full[2][5:] == 0).all() and full[2][:5].sum() == batch[2].sum() > 0
+    assert full_batch(full, 8) is full
+    reconstructor = Reconstructor(encoder)
+    short, filled = (
+        float(reconstructor.training_loss(b[1], reconstructor(b[0]), b[2])) for b in (batch, full)
+    )
+    assert filled == pytest.approx(short, rel=1e-6)
+    classifier = Classifier(encoder, n_classes=2, hidden=(8,))
+    batch = (win.inputs(), labels, np.ones(5, np.float32))
+    full = full_batch(batch, 8)
+    assert list(full[2]) == [1] * 5 + [0] * 3
+    plain = float(classifier.training_loss(labels, classifier(batch[0]), None))
+    filled = float(classifier.training_loss(full[1], classifier(full[0]), full[2]))
+    assert filled == pytest.approx(plain, rel=1e-6)
 
 
 def test_finetune_learns_early_stops_and_logs(tmp_path):

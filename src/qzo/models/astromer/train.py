@@ -154,9 +154,13 @@ class Classifier(_OwnLoss):
         return self.head(self.embed(inputs, training=training))
 
     def training_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> Any:
-        """Softmax cross-entropy of the logits ``y_pred`` against the class indices ``y``."""
+        """Softmax cross-entropy of the logits ``y_pred`` against the class indices ``y``,
+        averaged over the light curves (those of ``sample_weight`` 1, when given)."""
         losses = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
-        return ops.mean(losses)
+        if sample_weight is None:
+            return ops.mean(losses)
+        weight = ops.cast(sample_weight, losses.dtype)
+        return ops.sum(weight * losses) / ops.maximum(ops.sum(weight), 1.0)
 
     def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
         """Inference: class logits and the pooled embedding, from one pass of the encoder."""
@@ -194,6 +198,27 @@ def pretraining_batch(
     if "errors" in inputs:  # a hidden epoch's error is hidden too (a swapped one keeps its own)
         inputs["errors"] = np.where(hide[..., None], np.float32(0), inputs["errors"])
     return inputs, win.mags, chosen[..., None].astype(np.float32)
+
+
+def full_batch(batch: tuple, size: int) -> tuple:
+    """``(inputs, targets, weights)`` of fewer than ``size`` rows filled up to ``size`` with
+    copies of its first row that weigh nothing in the loss. Every step then has the same shape,
+    so Keras traces (TensorFlow) or compiles (JAX) the training and validation steps once, not
+    once more for an epoch's last, shorter batch; the loss is the one of the real rows."""
+    inputs, targets, weights = batch
+    missing = size - len(targets)
+    if missing <= 0:
+        return batch
+    first = np.zeros(missing, dtype=np.int64)
+
+    def fill(values: np.ndarray, with_values: np.ndarray) -> np.ndarray:
+        return np.concatenate([values, with_values[first]])
+
+    return (
+        {name: fill(values, values) for name, values in inputs.items()},
+        fill(targets, targets),
+        fill(weights, np.zeros_like(weights)),
+    )
 
 
 def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
@@ -408,17 +433,18 @@ def pretrain(
     model = Reconstructor(encoder)
     optimizer = keras.optimizers.Adam(settings.learning_rate, beta_2=0.98, epsilon=1e-9)
     val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
-    val_batches = []
-    for s in range(0, len(val.owner), settings.batch_size):
-        sub = val.take(slice(s, s + settings.batch_size))
-        val_batches.append(pretraining_batch(sub, val_rng))
+    size = settings.batch_size
+    val_batches = [
+        full_batch(pretraining_batch(val.take(slice(s, s + size)), val_rng), size)
+        for s in range(0, len(val.owner), size)
+    ]
 
     def epoch_batches(epoch: int) -> list:
         rng = np.random.default_rng([settings.seed, epoch])  # masks re-drawn every epoch
         order = rng.permutation(len(train.owner))
         return [
-            pretraining_batch(train.take(order[s : s + settings.batch_size]), rng)
-            for s in range(0, len(order), settings.batch_size)
+            full_batch(pretraining_batch(train.take(order[s : s + size]), rng), size)
+            for s in range(0, len(order), size)
         ]
 
     fingerprint = training_fingerprint(model, settings, *_arrays(train), *_arrays(val))
@@ -452,21 +478,20 @@ def finetune(
                 "(make_windows(..., single=True))"
             )
     optimizer = keras.optimizers.Adam(settings.learning_rate)
+    size = settings.batch_size
+
+    def batch(inputs: dict, y: np.ndarray, rows: Any) -> tuple:
+        weights = np.ones(len(y[rows]), dtype=np.float32)
+        return full_batch((_slice(inputs, rows), y[rows], weights), size)
+
     inputs_val = val.inputs()
-    val_batches = [
-        (_slice(inputs_val, slice(s, s + settings.batch_size)), y_val[s : s + settings.batch_size])
-        for s in range(0, len(y_val), settings.batch_size)
-    ]
+    val_batches = [batch(inputs_val, y_val, slice(s, s + size)) for s in range(0, len(y_val), size)]
     inputs_train = train.inputs()
 
     def epoch_batches(epoch: int) -> list:
         order = np.random.default_rng([settings.seed, epoch]).permutation(len(y_train))
         return [
-            (
-                _slice(inputs_train, order[s : s + settings.batch_size]),
-                y_train[order[s : s + settings.batch_size]],
-            )
-            for s in range(0, len(order), settings.batch_size)
+            batch(inputs_train, y_train, order[s : s + size]) for s in range(0, len(order), size)
         ]
 
     fingerprint = training_fingerprint(
