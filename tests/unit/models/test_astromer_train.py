@@ -83,16 +83,17 @@ def test_a_short_batch_filled_to_full_size_keeps_its_loss_in_both_stages():
     for name, values in batch[0].items():
         np.testing.assert_array_equal(full[0][name][:5], values)
     assert (full[2][5:] == 0).all() and full[2][:5].sum() == batch[2].sum() > 0
-    assert full_batch(full, 8) is full
+    assert all(a is b for a, b in zip(full_batch(full, 8), full, strict=True))  # no copy
     reconstructor = Reconstructor(encoder)
     short, filled = (
         float(reconstructor.training_loss(b[1], reconstructor(b[0]), b[2])) for b in (batch, full)
     )
     assert filled == pytest.approx(short, rel=1e-6)
     classifier = Classifier(encoder, n_classes=2, hidden=(8,))
-    batch = (win.inputs(), labels, np.ones(5, np.float32))
+    batch = (win.inputs(), labels)  # no weights: each light curve weighs one
     full = full_batch(batch, 8)
     assert list(full[2]) == [1] * 5 + [0] * 3
+    assert list(full_batch((win.inputs(), labels), 5)[2]) == [1] * 5
     plain = float(classifier.training_loss(labels, classifier(batch[0]), None))
     filled = float(classifier.training_loss(full[1], classifier(full[0]), full[2]))
     assert filled == pytest.approx(plain, rel=1e-6)

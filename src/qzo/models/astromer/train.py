@@ -159,8 +159,7 @@ class Classifier(_OwnLoss):
         losses = keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True)
         if sample_weight is None:
             return ops.mean(losses)
-        weight = ops.cast(sample_weight, losses.dtype)
-        return ops.sum(weight * losses) / ops.maximum(ops.sum(weight), 1.0)
+        return weighted_mean(losses, ops.cast(sample_weight, losses.dtype))
 
     def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
         """Inference: class logits and the pooled embedding, from one pass of the encoder."""
@@ -201,14 +200,16 @@ def pretraining_batch(
 
 
 def full_batch(batch: tuple, size: int) -> tuple:
-    """``(inputs, targets, weights)`` of fewer than ``size`` rows filled up to ``size`` with
-    copies of its first row that weigh nothing in the loss. Every step then has the same shape,
-    so Keras traces (TensorFlow) or compiles (JAX) the training and validation steps once, not
-    once more for an epoch's last, shorter batch; the loss is the one of the real rows."""
-    inputs, targets, weights = batch
+    """``(inputs, targets[, weights])`` as ``(inputs, targets, weights)`` (weights of one when
+    not given), a batch of fewer than ``size`` rows filled up to ``size`` with copies of its
+    first row that weigh nothing in the loss. Every step then has the same shape, so Keras
+    traces (TensorFlow) or compiles (JAX) the training and validation steps once, not once more
+    for an epoch's last, shorter batch; the loss is the one of the real rows."""
+    inputs, targets, *given = batch
+    weights = given[0] if given else np.ones(len(targets), dtype=np.float32)
     missing = size - len(targets)
     if missing <= 0:
-        return batch
+        return inputs, targets, weights
     first = np.zeros(missing, dtype=np.int64)
 
     def fill(values: np.ndarray, with_values: np.ndarray) -> np.ndarray:
@@ -221,9 +222,13 @@ def full_batch(batch: tuple, size: int) -> tuple:
     )
 
 
+def weighted_mean(values: Any, weight: Any) -> Any:
+    """The mean of ``values`` weighted by ``weight`` (0 when every weight is 0)."""
+    return ops.sum(weight * values) / ops.maximum(ops.sum(weight), 1.0)
+
+
 def masked_rmse(target: Any, pred: Any, weight: Any) -> Any:
-    sq = ops.sum(weight * (target - pred) ** 2) / ops.maximum(ops.sum(weight), 1.0)
-    return ops.sqrt(sq)
+    return ops.sqrt(weighted_mean((target - pred) ** 2, weight))
 
 
 #: The paper's stage-2 learning rates as divisors of the initial one, and the epochs (1-based)
@@ -323,16 +328,20 @@ def fit_resumable(
 
     ``make_train_epoch(epoch)`` returns that epoch's batches (so masks and shuffles can be drawn
     anew each epoch), each ``(inputs, targets)`` or ``(inputs, targets, weights)`` for the
-    model's own ``compute_loss``; Keras compiles the steps for whichever backend it runs on. A
-    checkpoint (every model and optimizer variable, epoch, best loss, patience counter; one
-    ``.npz``) is written after every epoch, the best weights beside it; per-epoch metrics are
-    appended to ``log_path`` (CSV). A checkpoint is resumed only by the training that made it
-    (:func:`training_fingerprint`): one made from other data, settings or initial weights is
-    discarded and the log starts over. Returns the summary: epochs run, best validation loss,
-    whether early stopping ended it, and the Keras backend it trained on.
+    model's own ``compute_loss``; Keras compiles the steps for whichever backend it runs on,
+    once: every batch, training and validation, is filled to ``settings.batch_size`` with rows
+    of weight 0 (:func:`full_batch`). A checkpoint (every model and optimizer variable, epoch,
+    best loss, patience counter; one ``.npz``) is written after every epoch, the best weights
+    beside it; per-epoch metrics are appended to ``log_path`` (CSV). A checkpoint is resumed
+    only by the training that made it (:func:`training_fingerprint`): one made from other
+    data, settings or initial weights is discarded and the log starts over. Returns the
+    summary: epochs run, best validation loss, whether early stopping ended it, and the Keras
+    backend it trained on.
     """
     ckpt_dir = Path(checkpoint_dir)
     _checkpoints_for(ckpt_dir, fingerprint)
+    size = settings.batch_size
+    validation = [full_batch(b, size) for b in validation]
     model.compile(optimizer=optimizer, jit_compile=backend.train_jit_compile())
     last_path, best_path = ckpt_dir / LAST_CHECKPOINT, ckpt_dir / "best.weights.h5"
     state: dict[str, Any] = {"epoch": 0, "best": float(np.inf), "wait": 0, "step": 0}
@@ -357,7 +366,9 @@ def fit_resumable(
                 lr = learning_rate(epoch) if learning_rate else settings.learning_rate
             optimizer.learning_rate.assign(lr)
             t0 = time.perf_counter()
-            train = [float(model.train_on_batch(*b)) for b in make_train_epoch(epoch)]
+            train = [
+                float(model.train_on_batch(*full_batch(b, size))) for b in make_train_epoch(epoch)
+            ]
             val = float(np.mean([float(model.test_on_batch(*b)) for b in validation]))
             writer.writerow(
                 [
@@ -433,18 +444,17 @@ def pretrain(
     model = Reconstructor(encoder)
     optimizer = keras.optimizers.Adam(settings.learning_rate, beta_2=0.98, epsilon=1e-9)
     val_rng = np.random.default_rng([settings.seed, 10**6])  # one fixed validation mask
-    size = settings.batch_size
-    val_batches = [
-        full_batch(pretraining_batch(val.take(slice(s, s + size)), val_rng), size)
-        for s in range(0, len(val.owner), size)
-    ]
+    val_batches = []
+    for s in range(0, len(val.owner), settings.batch_size):
+        sub = val.take(slice(s, s + settings.batch_size))
+        val_batches.append(pretraining_batch(sub, val_rng))
 
     def epoch_batches(epoch: int) -> list:
         rng = np.random.default_rng([settings.seed, epoch])  # masks re-drawn every epoch
         order = rng.permutation(len(train.owner))
         return [
-            full_batch(pretraining_batch(train.take(order[s : s + size]), rng), size)
-            for s in range(0, len(order), size)
+            pretraining_batch(train.take(order[s : s + settings.batch_size]), rng)
+            for s in range(0, len(order), settings.batch_size)
         ]
 
     fingerprint = training_fingerprint(model, settings, *_arrays(train), *_arrays(val))
@@ -478,20 +488,21 @@ def finetune(
                 "(make_windows(..., single=True))"
             )
     optimizer = keras.optimizers.Adam(settings.learning_rate)
-    size = settings.batch_size
-
-    def batch(inputs: dict, y: np.ndarray, rows: Any) -> tuple:
-        weights = np.ones(len(y[rows]), dtype=np.float32)
-        return full_batch((_slice(inputs, rows), y[rows], weights), size)
-
     inputs_val = val.inputs()
-    val_batches = [batch(inputs_val, y_val, slice(s, s + size)) for s in range(0, len(y_val), size)]
+    val_batches = [
+        (_slice(inputs_val, slice(s, s + settings.batch_size)), y_val[s : s + settings.batch_size])
+        for s in range(0, len(y_val), settings.batch_size)
+    ]
     inputs_train = train.inputs()
 
     def epoch_batches(epoch: int) -> list:
         order = np.random.default_rng([settings.seed, epoch]).permutation(len(y_train))
         return [
-            batch(inputs_train, y_train, order[s : s + size]) for s in range(0, len(order), size)
+            (
+                _slice(inputs_train, order[s : s + settings.batch_size]),
+                y_train[order[s : s + settings.batch_size]],
+            )
+            for s in range(0, len(order), settings.batch_size)
         ]
 
     fingerprint = training_fingerprint(
