@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from qzo.config.validate import SCHEMA_PATH, default_config
+from qzo.config.validate import SCHEMA_PATH, default_config, read_yaml
 
 _BLOCK = re.compile(r"(<!-- keys: (\S+) -->\n)(.*?)(<!-- /keys -->)", re.S)
 _HEADER = "| key | type | default | meaning |\n|---|---|---|---|\n"
@@ -134,7 +134,7 @@ def _clean(text: str) -> str:
 def key_table(section: str, embedded: dict | None = None) -> str:
     """The Markdown table of every key of ``section`` (``.``: the top-level scalars), with the
     schema's defaults and, where ``embedded`` (the shipped ``config.yaml``) differs, its value."""
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    schema = read_yaml(SCHEMA_PATH)
     defaults = default_config()
     embedded = embedded or {}
     if section == ".":
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("readme", type=Path, help="config/README.md")
     parser.add_argument("--check", action="store_true", help="fail if the tables are stale")
     args = parser.parse_args(argv)
-    embedded = yaml.safe_load((args.readme.parent / "config.yaml").read_text())
+    embedded = read_yaml(args.readme.parent / "config.yaml")
     text = args.readme.read_text()
     new = render(text, embedded)
     if args.check:

@@ -99,16 +99,27 @@ def test_a_short_batch_filled_to_full_size_keeps_its_loss_in_both_stages():
     assert filled == pytest.approx(plain, rel=1e-6)
 
 
-def test_finetune_learns_early_stops_and_logs(tmp_path):
+def test_finetune_learns_early_stops_logs_and_traces_its_step_once(tmp_path, monkeypatch):
     keras.utils.set_random_seed(3)  # reproducible initial weights
     rng = np.random.default_rng(3)
     train, y_train = toy(300, rng)
     val, y_val = toy(100, rng)
     model = Classifier(AstromerEncoder(**SMALL).build_for_window(), n_classes=2, hidden=(32, 16))
     settings = stage(epochs=12, batch_size=32, patience=4, seed=1)
+    traces = []
+    step = Classifier.train_step  # called only while the backend traces (compiles) the step
+
+    def counted_step(self, data):
+        traces.append(1)
+        return step(self, data)
+
+    monkeypatch.setattr(Classifier, "train_step", counted_step)
     summary = finetune(
         model, train, y_train, val, y_val, settings, tmp_path / "ckpt", tmp_path / "log.csv"
     )
+    # Every variable exists before the first step and every batch has one size (300 rows in
+    # batches of 32: the last is filled), so the step compiles once in all the epochs.
+    assert len(traces) == 1
     rows = list(csv.DictReader(open(tmp_path / "log.csv")))
     assert len(rows) == summary["epochs_run"] >= 3
     assert [float(r["learning_rate"]) for r in rows[:4]] == [1e-3, 1e-3, 1e-3, 5e-4]

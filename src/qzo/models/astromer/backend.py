@@ -71,6 +71,21 @@ def device_name() -> str:
     return f"GPU: {tf.config.experimental.get_device_details(gpu).get('device_name', gpu.name)}"
 
 
+def build_weights(model: Any, inputs: dict[str, Any]) -> None:
+    """Create ``model``'s weights with one call on ``inputs`` (arrays of the shapes it takes).
+    On JAX the call is symbolic: an eager first call there compiles every operation, about
+    9 s a process; on TensorFlow the eager call is the cheaper (a symbolic one traces a
+    graph). The weights are the same either way."""
+    if name() == "jax":
+        import keras
+
+        inputs = {
+            key: keras.KerasTensor(tuple(value.shape), dtype=str(value.dtype))
+            for key, value in inputs.items()
+        }
+    model(inputs)
+
+
 _COMPILED: dict[tuple[int, str], Callable[..., Any]] = {}
 
 

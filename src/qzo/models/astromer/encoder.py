@@ -25,6 +25,8 @@ from typing import Any
 import keras
 from keras import layers, ops
 
+from qzo.models.astromer.backend import build_weights
+
 
 def positional_encoding(times: Any, d_model: int) -> Any:
     """(B, S, 1) times in days → (B, S, d_model), float32 (cast by the caller if needed)."""
@@ -207,7 +209,7 @@ class AstromerEncoder(keras.Model):
 
     def build_for_window(self) -> AstromerEncoder:
         """Create the weights (a call on a dummy batch)."""
-        self(self.dummy_inputs())
+        build_weights(self, self.dummy_inputs())
         return self
 
     def dummy_inputs(self) -> dict[str, Any]:

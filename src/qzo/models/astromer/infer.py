@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from qzo.arrays.sequences import table_sequences
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
-from qzo.models.astromer.backend import compiled, gpu_available
+from qzo.models.astromer.backend import build_weights, compiled, gpu_available
 from qzo.models.astromer.embed import engine_batches
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.runtime import OnnxClassifier
@@ -82,7 +82,7 @@ def build_classifier(config: dict[str, Any]) -> Classifier:
         hidden=tuple(config["hidden"]),
         pooling=config.get("pooling", "mean"),
     )
-    model(encoder.dummy_inputs())
+    build_weights(model, encoder.dummy_inputs())
     return model
 
 

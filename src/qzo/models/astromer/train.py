@@ -345,11 +345,12 @@ def fit_resumable(
     model.compile(optimizer=optimizer, jit_compile=backend.train_jit_compile())
     last_path, best_path = ckpt_dir / LAST_CHECKPOINT, ckpt_dir / "best.weights.h5"
     state: dict[str, Any] = {"epoch": 0, "best": float(np.inf), "wait": 0, "step": 0}
+    # Create every variable first (a checkpoint restores into them; and a step that creates
+    # variables would be traced twice).
+    if validation:
+        model.test_on_batch(*validation[0])
+    optimizer.build(model.trainable_variables)
     if last_path.exists():
-        # Create every variable first, so the checkpoint restores into them.
-        if validation:
-            model.test_on_batch(*validation[0])
-        optimizer.build(model.trainable_variables)
         state = restore_checkpoint(last_path, model, optimizer)
 
     log_path = Path(log_path)
