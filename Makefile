@@ -17,11 +17,18 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: run test lint pytest bench gpu-check gpu-wheels dag clean
 
+PIP := $(BIN)/python -m pip install --quiet
+# uv installs the same versions as pip, about 3x faster from a cold cache (1 min against 3 for a
+# fresh .venv here); pip takes over where uv cannot (no uv wheel, an index only pip.conf names).
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode
+# The published Astromer package: a test-only reference, installed without its dependencies.
+REFERENCE := ASTROMER==0.1.8
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,jax]'
-	$(BIN)/python -m pip install --quiet --no-deps ASTROMER==0.1.8  # test-only reference
+	$(PIP) --upgrade pip
+	$(PIP) uv && $(UV) -e '.[dev,jax]' && $(UV) --no-deps $(REFERENCE) \
+		|| { $(PIP) -e '.[dev,jax]' && $(PIP) --no-deps $(REFERENCE); }
 	touch $(STAMP)
 
 run: $(STAMP)
