@@ -89,19 +89,6 @@ def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-def test_pretraining_seed_sets_the_encoder_weights(tmp_path):
-    table = training_set(tmp_path / "training_set.parquet")
-    a = pretrain(tmp_path, "a", table, pretrain_seed=0)
-    b = pretrain(tmp_path, "b", table, pretrain_seed=0)
-    c = pretrain(tmp_path, "c", table, pretrain_seed=1)
-    assert same(encoder_weights(a), encoder_weights(b))
-    assert not same(encoder_weights(a), encoder_weights(c))
-    summary = json.loads((a / "summary.json").read_text())
-    assert summary["epochs_run"] == 1 and summary["encoder"]["d_model"] == 16
-    rows = list(csv.DictReader(open(a / "metrics.csv")))
-    assert [int(r["epoch"]) for r in rows] == [1]
-
-
 def test_finetuning_seed_sets_the_classifier(tmp_path):
     table = training_set(tmp_path / "training_set.parquet")
     encoder = pretrain(tmp_path, "encoder", table)
@@ -137,9 +124,10 @@ def test_finetuning_seed_sets_the_classifier(tmp_path):
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == first
 
 
-def test_checkpoints_of_another_training_set_are_discarded(tmp_path, caplog):
-    """Rerunning a stage on a changed training set trains anew: the old checkpoints (made from
-    other data) are discarded, so the weights and the log are those of a fresh run."""
+def test_pretraining_seed_sets_the_encoder_and_stale_checkpoints_are_discarded(tmp_path, caplog):
+    """The same seed gives the same encoder, another seed another. Rerunning the stage on a
+    changed training set trains anew: the old checkpoints (made from other data) are
+    discarded, so the weights and the log are those of a fresh run."""
     first = training_set(tmp_path / "first.parquet", seed=0)
     second = training_set(tmp_path / "second.parquet", seed=1)
     stale = pretrain(tmp_path, "run", first)
@@ -147,9 +135,13 @@ def test_checkpoints_of_another_training_set_are_discarded(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         again = pretrain(tmp_path, "run", second)  # same folder, same checkpoints
     fresh = pretrain(tmp_path, "fresh", second)
+    other_seed = pretrain(tmp_path, "other_seed", second, pretrain_seed=1)
     assert "checkpoints of another training" in caplog.text
     assert not same(encoder_weights(again), before)
     assert same(encoder_weights(again), encoder_weights(fresh))
+    assert not same(encoder_weights(fresh), encoder_weights(other_seed))
+    summary = json.loads((fresh / "summary.json").read_text())
+    assert summary["epochs_run"] == 1 and summary["encoder"]["d_model"] == 16
     rows = list(csv.DictReader(open(again / "metrics.csv")))
     assert [int(r["epoch"]) for r in rows] == [1]
     fresh_rows = list(csv.DictReader(open(fresh / "metrics.csv")))
