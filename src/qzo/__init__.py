@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 
 # TensorFlow's oneDNN kernels on every x86 CPU, not only on those TensorFlow enables them for by
 # default (AVX-512 and newer): 1.7x faster training steps on an AVX2 CPU, and the same kernels
-# on every machine (docs/architecture.md, "Numerics"). Set before anything imports TensorFlow;
+# on every machine (docs/architecture.md, "CPU kernels"). Set before anything imports TensorFlow;
 # TF_ENABLE_ONEDNN_OPTS=0 in the environment keeps the Eigen kernels.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

@@ -29,3 +29,20 @@ def test_a_process_cannot_switch_backend_once_keras_runs():
         backend.select(other)
     with pytest.raises(ValueError, match="expected one of"):
         backend.select("torch")
+
+
+def test_importing_qzo_turns_on_tensorflows_onednn_kernels_unless_told_otherwise():
+    """On every x86 CPU, not only where TensorFlow enables them by default (AVX-512 VNNI and
+    newer); TF_ENABLE_ONEDNN_OPTS=0 in the environment keeps the Eigen kernels."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    script = (
+        "import qzo; from tensorflow.python.util import _pywrap_util_port as port; "
+        "print(port.IsMklEnabled())"
+    )
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True"]
+    script = "import os, qzo; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.stdout.split() == ["0"], run.stderr[-2000:]
