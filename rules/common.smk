@@ -363,6 +363,7 @@ EVALUATION_TABLES = [
     "table4",
     "stacking",
     "light_curve_models",
+    "cross_fitted",
     "calibration",
 ]
 

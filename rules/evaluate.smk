@@ -7,6 +7,7 @@ rule evaluate:
         calibration=results("calibrate/calibration.json"),
         experiments=results("xgb/experiments.csv"),
         light_curve_models=results("xgb/light_curve_models.parquet"),
+        cross_fitted_models=results("xgb/cross_fitted_models.parquet"),
         stacking=results("xgb/stacking.csv"),
         importance=results("xgb/importance.csv"),
         hats=results("catalog/hats/qzo_objects"),

@@ -13,6 +13,7 @@ rule xgb_train:
         predictions=results("xgb/training_predictions.parquet"),
         experiments=results("xgb/experiments.csv"),
         light_curve_models=results("xgb/light_curve_models.parquet"),
+        cross_fitted_models=results("xgb/cross_fitted_models.parquet"),
         stacking=results("xgb/stacking.csv"),
         importance=results("xgb/importance.csv"),
         summary=results("xgb/summary.json"),

@@ -22,7 +22,7 @@ from conftest import run_workflow as snakemake
 from hats.io.validation import is_valid_catalog
 
 from qzo.lightcurves.features import feature_names
-from qzo.models.xgb import features_of, load_model
+from qzo.models.xgb import LC_PROBABILITIES, features_of, load_model
 from qzo.products.catalog import (
     CALIBRATED_COLUMNS,
     CATALOG_COLUMNS,
@@ -31,7 +31,6 @@ from qzo.products.catalog import (
     any_qso,
     qzo_selection,
 )
-from qzo.studies.cross_fitted import main as cross_fitted_main
 from qzo.studies.shallow_catalog import main as shallow_catalog_main
 from qzo.studies.transformer import main as study_main
 from qzo.testing.reference import duplicates_reference
@@ -533,15 +532,22 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
     assert text.startswith("Calibration check with shallow-feature catalog models")
 
 
-def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
-    """python -m qzo.studies.cross_fitted: the transformer's fold classes beside XGBoost's
-    cross-fitted on the same folds (and the oracle and the likelihood model), over the whole
-    train split, with the paired differences' intervals."""
-    out = tmp_path / "study"
-    cross_fitted_main([str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)])
-    table = pd.read_csv(out / "cross_fitted.csv").set_index("bin")
-    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+def test_the_evaluation_compares_the_models_cross_fitted_on_every_train_object(tiny_run):
+    """evaluate/cross_fitted: the transformer's fold classes beside XGBoost's cross-fitted on
+    the same folds (and the oracle and the likelihood model), over the whole train split, with
+    the paired differences' intervals."""
+    results = tiny_run / "results"
+    labels = pd.read_parquet(results / "labels/training_set.parquet")
     train = labels[labels["split"] == "train"]
+    models = pd.read_parquet(results / "xgb/cross_fitted_models.parquet")
+    assert sorted(models["objectid"]) == sorted(train["objectid"])
+    fold_files = sorted(results.glob("astromer/folds/fold*/predictions.parquet"))
+    assert set(models["fold"]) == set(range(len(fold_files)))
+    folds = pd.concat(pd.read_parquet(p) for p in fold_files)
+    argmax = folds.set_index("objectid")[LC_PROBABILITIES].to_numpy().argmax(1)
+    expected = pd.Series(argmax, index=folds["objectid"].to_numpy())
+    assert (models["transformer"].to_numpy() == expected[models["objectid"]].to_numpy()).all()
+    table = pd.read_csv(results / "evaluate/cross_fitted.csv").set_index("bin")
     assert table.loc["all", "n"] == len(train)
     assert table.loc["all", "qsos"] == (train["class"] == "QSO").sum()
     for model in ("transformer", "shallow", "oracle", "likelihood"):
@@ -551,6 +557,8 @@ def test_cross_fitted_study_scores_every_train_split_object(tiny_run, tmp_path):
             "all", [f"transformer_minus_{reference}_low", f"transformer_minus_{reference}_high"]
         ]
         assert -1 <= low <= high <= 1
+    summary = json.loads((results / "evaluate/summary.json").read_text())
+    assert summary["cross_fitted"][0]["n"] == len(train)
 
 
 def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):

@@ -34,6 +34,7 @@ from qzo.models.xgb import QSO, fit_classifier, predict_proba
 from qzo.products.catalog import CALIBRATED_QZO_PROBABILITY, any_qso, qzo_selection
 from qzo.simulate.variability import drw_processes
 from qzo.sky.healpix import HEALPIX_29
+from qzo.training.stacking import cross_fitted_classes
 from qzo.training.training_set import SDSS_CLASSES
 
 log = logging.getLogger(__name__)
@@ -325,14 +326,40 @@ def reference_classes(
     labels and the truth agree, and is no ceiling on what the noisy light curves hold. The
     likelihood model sees only the light curves, through the simulator's stochastic
     processes."""
-    table = predictions.join(inputs, on="objectid")
-    table["label"] = class_labels(table)
+    table = _reference_table(predictions, inputs)
     split = table["split"]
     model = fit_classifier(
         table[split == "train"], table[split == "val"], features, "label", settings
     )
     test = table[split == "test"]
     return pd.Series(predict_proba(model, test).argmax(1), index=test["objectid"].to_numpy())
+
+
+def cross_fitted_reference_classes(
+    models: pd.DataFrame,
+    predictions: pd.DataFrame,
+    inputs: pd.DataFrame,
+    features: Sequence[str],
+    settings: XGBSettings,
+) -> np.ndarray:
+    """The reference model of :func:`reference_classes` cross-fitted on the folds of
+    ``models`` (``xgb_train``'s cross-fitted train-split classes: objectid, fold), early
+    stopping on the val split of ``predictions``: its out-of-fold classes in the order of
+    ``models``."""
+    train = models[["objectid", "fold"]].merge(
+        predictions[predictions["split"] == "train"], on="objectid", how="left", validate="1:1"
+    )
+    val = predictions[predictions["split"] == "val"]
+    table = _reference_table(pd.concat([train, val], ignore_index=True), inputs)
+    return cross_fitted_classes(table, features, settings)
+
+
+def _reference_table(predictions: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
+    """``predictions`` with the reference model's ``inputs`` (by objectid) and the class
+    labels."""
+    table = predictions.join(inputs, on="objectid")
+    table["label"] = class_labels(table)
+    return table
 
 
 #: The likelihood model's features: each light curve's log marginal likelihood under each of

@@ -41,17 +41,18 @@ def xgb_train(
     predictions: StrPath,
     experiments: StrPath,
     light_curve_models: StrPath,
+    cross_fitted_models: StrPath,
     stacking: StrPath,
     importance: StrPath,
     summary: StrPath,
 ) -> dict:
     """The catalog's boosters (``models``, one file per name of ``model_names``) fitted on
     out-of-fold light-curve probabilities, the training set's predictions, Table 3's
-    ``experiments``, the light-curve models' test-split classes (``light_curve_models``), the
-    in-sample ``stacking`` comparison, the feature ``importance`` and a ``summary``. The
-    training objects' feature rows come from the feature tables of the shards they lie on
-    (``features``: the path with a ``{shard}`` field); ``settings`` is the config section
-    ``xgb``."""
+    ``experiments``, the light-curve models' test-split classes (``light_curve_models``) and
+    cross-fitted train-split classes (``cross_fitted_models``), the in-sample ``stacking``
+    comparison, the feature ``importance`` and a ``summary``. The training objects' feature
+    rows come from the feature tables of the shards they lie on (``features``: the path with a
+    ``{shard}`` field); ``settings`` is the config section ``xgb``."""
     labels = pq.read_table(training_set, columns=LABEL_COLUMNS).to_pandas()
     result = fit_catalog_models(
         labels,
@@ -65,6 +66,7 @@ def xgb_train(
     write_parquet_atomic(result.predictions, predictions)
     write_csv_atomic(result.experiments, experiments)
     write_parquet_atomic(result.light_curve_models, light_curve_models)
+    write_parquet_atomic(result.cross_fitted_models, cross_fitted_models)
     write_csv_atomic(result.stacking, stacking)
     write_csv_atomic(result.importance, importance)
     write_json_atomic(result.summary, summary)

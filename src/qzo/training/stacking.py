@@ -43,6 +43,9 @@ LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
 #: alone): XGBoost on the transformer's probabilities (deep), on the shallow light-curve
 #: statistics, and on both; each with ``mag_median``.
 LIGHT_CURVE_MODELS = {"deep": ["ztf"], "shallow": ["shallow"], "deep + shallow": ["ztf", "shallow"]}
+#: The same comparison over every train-split object (:func:`cross_fitted_classes`): the
+#: transformer alone (its fold's classifier) against XGBoost on the shallow statistics.
+CROSS_FITTED_MODELS = {"shallow": ["shallow"]}
 
 
 def stacked_probabilities(
@@ -83,6 +86,24 @@ def fit_and_score(
     return model, class_scores(test["label"], predict_proba(model, test), QSO)
 
 
+def cross_fitted_classes(
+    table: pd.DataFrame, features: Sequence[str], settings: XGBSettings
+) -> np.ndarray:
+    """Out-of-fold classes of XGBoost on ``features`` for the train-split rows of ``table``
+    (columns ``split``, ``fold``, ``label`` and the features), in their order: each fold's by a
+    model fitted on the other folds' train rows, early-stopped on the val split, as the fold's
+    transformer was."""
+    train = table[table["split"] == "train"]
+    val = table[table["split"] == "val"]
+    folds = train["fold"].to_numpy()
+    classes = np.full(len(train), -1)
+    for fold in np.unique(folds):
+        held = folds == fold
+        model = fit_classifier(train[~held], val, features, "label", settings)
+        classes[held] = predict_proba(model, train[held]).argmax(1)
+    return classes
+
+
 #: Table 3's reference row: the paired differences are to it.
 REFERENCE_EXPERIMENT = "SHALLOW"
 
@@ -110,12 +131,14 @@ def with_intervals(
 class CatalogModels:
     """What ``xgb_train`` produces: the boosters by name (``ztf``, ``ztf_wise``, ``redshift``),
     the training set's predictions, the tables behind Table 3, the stacking comparison and
-    Fig. 7, and the light-curve models' predicted classes on the test split."""
+    Fig. 7, the light-curve models' predicted classes on the test split, and the cross-fitted
+    ones on the train split (with each object's ``fold``)."""
 
     boosters: dict
     predictions: pd.DataFrame
     experiments: pd.DataFrame
     light_curve_models: pd.DataFrame
+    cross_fitted_models: pd.DataFrame
     stacking: pd.DataFrame
     importance: pd.DataFrame
     summary: dict
@@ -215,6 +238,13 @@ def fit_catalog_models(
     light_curve_models["transformer"] = transformer
     for name, sets in LIGHT_CURVE_MODELS.items():
         light_curve_models[name] = test_classes(tuple(sets))
+    # The test split holds a tenth of the labels; the folds classify the train split's objects
+    # with transformers that did not train on them, eight times as many to compare on.
+    train = split == "train"
+    cross_fitted = stacked.loc[train, ["objectid", "fold", "n_obs", "mag_median", "label"]]
+    cross_fitted["transformer"] = oof[train].argmax(1)
+    for name, sets in CROSS_FITTED_MODELS.items():
+        cross_fitted[name] = cross_fitted_classes(stacked, features_of(sets), settings)
     # Feature importance (the paper's Fig. 7): QSO vs the rest, every feature set.
     binary = stacked.assign(is_qso=(stacked["label"] == QSO).astype(int))
     all_sets = list(dict.fromkeys(s for sets in settings.experiments for s in sets))
@@ -232,6 +262,7 @@ def fit_catalog_models(
         predictions=predictions,
         experiments=pd.DataFrame(experiments),
         light_curve_models=light_curve_models.reset_index(drop=True),
+        cross_fitted_models=cross_fitted.reset_index(drop=True),
         stacking=pd.DataFrame(stacking_rows),
         importance=importance.reset_index(),
         summary=summary,

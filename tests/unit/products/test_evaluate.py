@@ -17,6 +17,7 @@ from qzo.products.evaluate import (
     SkyTruth,
     calibration_table,
     class_labels,
+    cross_fitted_reference_classes,
     light_curve_model_table,
     read_light_curve_likelihoods,
     reference_classes,
@@ -306,6 +307,35 @@ def test_oracle_learns_the_class_from_the_true_variability():
     test = preds[preds["split"] == "test"]
     assert list(oracle.index) == list(test["objectid"])
     assert (oracle.to_numpy() == class_labels(test)).mean() > 0.95
+
+
+def test_a_reference_cross_fitted_on_the_folds_classifies_each_train_object_unseen():
+    """Inputs that name the class with the opposite sign in each fold (a model that saw the
+    object's fold would get it right): every train object is classified, in the order of the
+    cross-fitted table (not the predictions'), by a model fitted on the other fold."""
+    rng = np.random.default_rng(5)
+    n = 500
+    split = np.where(np.arange(n) < 400, "train", "val")
+    fold = np.where(split == "train", np.arange(n) % 2, -1)
+    qso = rng.random(n) < 0.4
+    cls = np.where(qso, "QSO", "STAR")
+    preds = pd.DataFrame(
+        {"objectid": np.arange(n), "class": cls, "split": split, "mag_median": 19.0}
+    )
+    sign = np.where(fold == 1, -1.0, 1.0)
+    inputs = pd.DataFrame(
+        {"x": np.where(qso, 1.0, -1.0) * sign + rng.normal(0, 0.1, n)},
+        index=pd.Index(np.arange(n), name="objectid"),
+    )
+    train = preds[preds["split"] == "train"]
+    models = pd.DataFrame({"objectid": train["objectid"], "fold": fold[split == "train"]}).sample(
+        frac=1, random_state=1
+    )
+    settings = XGBSettings.from_config(default_config()["xgb"], threads=1)
+    classes = cross_fitted_reference_classes(models, preds, inputs, ["x"], settings)
+    truth = class_labels(preds.set_index("objectid").loc[models["objectid"]])
+    assert len(classes) == len(models)
+    assert (classes != truth).mean() > 0.9
 
 
 def test_the_likelihood_model_reads_the_light_curves_of_the_splits_asked_for(tmp_path):

@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qzo.training.stacking import stacked_probabilities, with_intervals
+from qzo.config import default_config
+from qzo.config.settings import XGBSettings
+from qzo.models.xgb import features_of
+from qzo.training.stacking import cross_fitted_classes, stacked_probabilities, with_intervals
+
+QSO, STAR = 1, 2
 
 
 def test_stacking_uses_out_of_fold_probabilities_for_the_train_split():
@@ -65,3 +70,25 @@ def test_table3_rows_get_intervals_and_paired_differences_to_shallow():
     assert rows[1]["minus_shallow_high"] < 0 < rows[1]["qso_f1_low"]
     alone = with_intervals([{"features": "ZTF"}], labels, {"ZTF": worse})
     assert "minus_shallow_low" not in alone[0]
+
+
+def test_each_fold_is_classified_by_a_model_that_never_saw_it():
+    """Two folds with opposite rules (fold 0: QSO where x > 0, fold 1: QSO where x < 0): a
+    model fitted on the other fold gets every object wrong, one that saw its own fold would
+    not; the val rows only stop the training, and get no class."""
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.uniform(-1, 1, n)
+    fold = np.repeat([0, 1], n // 2)
+    qso = np.where(fold == 0, x > 0, x < 0)
+    features = features_of(["shallow"])
+    table = pd.DataFrame(rng.normal(size=(n, len(features))), columns=features)
+    table[features[0]] = x
+    table["label"] = np.where(qso, QSO, STAR)
+    table["fold"] = fold
+    table["split"] = "train"
+    val = table.iloc[:100].assign(split="val", fold=-1)
+    settings = XGBSettings.from_config(default_config()["xgb"], threads=1)
+    classes = cross_fitted_classes(pd.concat([val, table]), features, settings)
+    assert len(classes) == n
+    assert (classes != table["label"].to_numpy()).mean() > 0.9
