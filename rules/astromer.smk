@@ -17,7 +17,7 @@ rule astromer_pretrain:
     resources:
         gpu=1,
     params:
-        settings=TRAINING_SETTINGS,
+        settings=PRETRAINING_SETTINGS,
         # Training state: a checkpoint after every epoch, so a killed job resumes.
         checkpoints=results("astromer/pretrain/checkpoints"),
         # Published initial weights (astromer.init_weights), unpacked once.

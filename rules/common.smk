@@ -14,7 +14,7 @@ from functools import lru_cache
 from snakemake.exceptions import WorkflowError
 
 # Parse-time imports stay light (every cluster job parses the workflow again).
-from qzo.config import training_section, validate_config
+from qzo.config import pretraining_section, training_section, validate_config
 from qzo.io.hats_input import hats_input_plan, is_hats_input, plan_input_files
 from qzo.io.inputs import SIMULATION_LAYOUT, resolve_input_files
 from qzo.io.partitioned_catalogs import is_partitioned_catalog
@@ -25,6 +25,7 @@ RESULTS = config["results_dir"]
 # The astromer section of the training rules' params: without the keys only inference reads,
 # so that changing how inference runs (backend, precision, batch size...) does not retrain.
 TRAINING_SETTINGS = training_section(config["astromer"])
+PRETRAINING_SETTINGS = pretraining_section(config["astromer"])
 SIM_DIR = config["simulation"]["output_dir"]
 CATALOGS = list(config["catalogs"])
 # The catalogs whose nearest counterparts become features (SDSS gives the labels instead).

@@ -3,17 +3,20 @@ typed views of the sections the library uses. Imports nothing heavy: the Snakefi
 while it is parsed, in every cluster job."""
 
 from qzo.config.settings import (
+    ASTROMER_FINETUNE_KEYS,
     ASTROMER_INFERENCE_KEYS,
     AstromerSettings,
     PartitionSettings,
     PreprocessSettings,
     StageSettings,
     XGBSettings,
+    pretraining_section,
     training_section,
 )
 from qzo.config.validate import SCHEMA_PATH, default_config, load_config, validate_config
 
 __all__ = [
+    "ASTROMER_FINETUNE_KEYS",
     "ASTROMER_INFERENCE_KEYS",
     "SCHEMA_PATH",
     "AstromerSettings",
@@ -23,6 +26,7 @@ __all__ = [
     "XGBSettings",
     "default_config",
     "load_config",
+    "pretraining_section",
     "training_section",
     "validate_config",
 ]

@@ -85,9 +85,21 @@ ASTROMER_INFERENCE_KEYS = (
 )
 
 
+#: Keys of the ``astromer`` section that only stage 2 (the classifier and the cross-fitting
+#: folds) reads. Stage 1's params leave them out too (:func:`pretraining_section`), so changing
+#: how the classifier trains (its seed, patience, pooling) never retrains the encoder.
+ASTROMER_FINETUNE_KEYS = ("finetune", "pooling")
+
+
 def training_section(section: Mapping[str, Any]) -> dict[str, Any]:
     """The ``astromer`` section without :data:`ASTROMER_INFERENCE_KEYS`."""
     return {k: v for k, v in section.items() if k not in ASTROMER_INFERENCE_KEYS}
+
+
+def pretraining_section(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``astromer`` section stage 1 reads: :func:`training_section` without
+    :data:`ASTROMER_FINETUNE_KEYS`."""
+    return {k: v for k, v in training_section(section).items() if k not in ASTROMER_FINETUNE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class AstromerSettings(_FromConfig):
     residual: bool
     error_input: bool
     difference_input: bool
+    local_mean_days: float
     pooling: str
     pretrain_data: str
     pretrain_sample_size: int
@@ -129,12 +142,14 @@ class AstromerSettings(_FromConfig):
 
     @classmethod
     def for_training(cls, section: Mapping[str, Any]) -> Self:
-        """Settings from a training rule's section (:func:`training_section`, or a whole one):
-        the inference keys it lacks take their defaults, which training never reads."""
+        """Settings from a training rule's section (:func:`training_section`,
+        :func:`pretraining_section`, or a whole one): the keys it lacks of those the rule never
+        reads (inference's, and stage 2's in stage 1) take their defaults."""
         from qzo.config.validate import default_config
 
         defaults = default_config()["astromer"]
-        return cls.from_config({**{k: defaults[k] for k in ASTROMER_INFERENCE_KEYS}, **section})
+        unread = (*ASTROMER_INFERENCE_KEYS, *ASTROMER_FINETUNE_KEYS)
+        return cls.from_config({**{k: defaults[k] for k in unread}, **section})
 
     @property
     def architecture(self) -> dict[str, Any]:
@@ -151,6 +166,7 @@ class AstromerSettings(_FromConfig):
             "residual",
             "error_input",
             "difference_input",
+            "local_mean_days",
         )
         return {k: getattr(self, k) for k in keys}
 

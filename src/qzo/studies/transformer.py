@@ -72,6 +72,7 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     "residual": {"residual": True},
     "error_input": {"error_input": True},
     "difference_input": {"difference_input": True},
+    "local_mean": {"local_mean_days": 90.0},
     "plateau": {"finetune": {"schedule": "plateau"}},
 }
 

@@ -210,3 +210,18 @@ def test_training_rules_take_the_astromer_section_without_the_inference_keys():
     # Keys it never reads take their defaults.
     assert (trained.backend, trained.batch_size) == ("keras", 256)
     assert AstromerSettings.for_training(section) == full
+
+
+def test_stage_one_takes_the_training_section_without_stage_two_s_keys():
+    """Stage 1's params leave out the classifier's settings, so a new fine-tuning seed or
+    pooling does not retrain the encoder; what stage 1 reads is unchanged."""
+    from qzo.config import ASTROMER_FINETUNE_KEYS, AstromerSettings, pretraining_section
+
+    section = default_config()["astromer"]
+    changed = {**section, "pooling": "mean", "finetune": {**section["finetune"], "seed": 7}}
+    assert pretraining_section(changed) == pretraining_section(section)
+    assert not set(ASTROMER_FINETUNE_KEYS) & set(pretraining_section(section))
+    stage1 = AstromerSettings.for_training(pretraining_section(changed))
+    full = AstromerSettings.from_config(changed)
+    assert stage1.architecture == full.architecture and stage1.pretrain == full.pretrain
+    assert stage1.pretrain_sample_size == full.pretrain_sample_size

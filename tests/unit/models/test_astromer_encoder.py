@@ -184,7 +184,9 @@ def test_error_input_starts_as_the_published_encoder_and_needs_errors(weights_di
     embeddings are the published ones) and the windows carry the errors, 0 on padding."""
     x, offsets = light_curves(np.random.default_rng(9), n=6)
     with_errors = load_pretrained_encoder(weights_dir, error_input=True)
-    with_both = load_pretrained_encoder(weights_dir, error_input=True, difference_input=True)
+    with_both = load_pretrained_encoder(
+        weights_dir, error_input=True, difference_input=True, local_mean_days=30.0
+    )
     plain = load_pretrained_encoder(weights_dir)
     win = make_windows(offsets, x[:, 0], x[:, 1], errors=x[:, 2])
     assert win.errors.shape == win.mags.shape
@@ -209,3 +211,29 @@ def test_differences_are_taken_between_real_neighbours():
     out = np.asarray(differences({"times": times, "mags": mags, "mask": mask}, 10.0))[0]
     expected = [[0, 0], [2, np.log(2)], [-3, np.log(3)], [0, 0], [0, 0], [0, 0]]
     np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_local_means_average_the_real_epochs_near_each_epoch():
+    """``local_mean_days``: per epoch, the mean magnitude (· scale) of the real epochs within
+    the window of days (itself included) and log(1 + their number); 0 on masked epochs, whose
+    magnitudes never enter a mean (a hidden epoch's value cannot leak to its neighbours)."""
+    from qzo.models.astromer.encoder import local_means
+
+    times = np.array([[0.0, 10.0, 25.0, 31.0, 100.0, 0.0]], np.float32)[..., None]
+    mags = np.array([[0.1, 0.3, 0.5, -0.2, 0.4, 0.0]], np.float32)[..., None]
+    mask = np.array([[0, 0, 1, 0, 0, 1]], np.float32)[..., None]
+    inputs = {"times": times, "mags": mags, "mask": mask}
+    out = np.asarray(local_means(inputs, 30.0, 10.0))[0]
+    # Epoch 0 (t 0): epochs 0 and 1 (epoch 2 is hidden, epoch 3 is 31 d away); epoch 1 (t 10):
+    # 0, 1, 3; epoch 3 (t 31): 1, 3; epoch 4 (t 100): itself.
+    expected = [
+        [(0.1 + 0.3) / 2 * 10, np.log(3)],
+        [(0.1 + 0.3 - 0.2) / 3 * 10, np.log(4)],
+        [0, 0],
+        [(0.3 - 0.2) / 2 * 10, np.log(3)],
+        [0.4 * 10, np.log(2)],
+        [0, 0],
+    ]
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    mags[0, 2, 0] = 9.0  # the hidden epoch's magnitude
+    np.testing.assert_array_equal(np.asarray(local_means(inputs, 30.0, 10.0))[0], out)

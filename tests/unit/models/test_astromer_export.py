@@ -35,6 +35,7 @@ VARIANTS = {
         {
             "error_input": True,
             "difference_input": True,
+            "local_mean_days": 30.0,
             "residual": True,
             "key_mask": True,
             "magnitude_scale": 10.0,

@@ -16,6 +16,11 @@ that every token carries the local variability a structure function or η is mad
 quirk, under which a real epoch of a 50-night light curve would give ~90 % of its attention to
 the padding if the logits were otherwise equal); ``residual`` adds each sub-block's input to
 its output before the LayerNorm (the standard post-LN transformer).
+
+A fifth, ``local_mean_days`` (0: off), adds Dense(2→d) of each epoch's local level: the mean
+centred magnitude of the real epochs within that many days of it, and log(1 + their number).
+A slow damped random walk (τ of years) moves the season means while its night-to-night changes
+sit in the noise; the local mean shows that drift to every token with the noise averaged down.
 """
 
 from __future__ import annotations
@@ -38,7 +43,14 @@ def positional_encoding(times: Any, d_model: int) -> Any:
 
 
 #: The encoder's options beyond its sizes (all off or 1 in the published model).
-ENCODER_OPTIONS = ("magnitude_scale", "key_mask", "residual", "error_input", "difference_input")
+ENCODER_OPTIONS = (
+    "magnitude_scale",
+    "key_mask",
+    "residual",
+    "error_input",
+    "difference_input",
+    "local_mean_days",
+)
 
 
 def takes_errors(encoder_config: dict[str, Any]) -> bool:
@@ -65,6 +77,20 @@ def differences(inputs: dict[str, Any], magnitude_scale: float) -> Any:
     dm = (mags - previous(mags)) * magnitude_scale
     dt = ops.log1p(ops.maximum(times - previous(times), 0.0))
     return ops.concatenate([dm, dt], axis=-1) * both
+
+
+def local_means(inputs: dict[str, Any], days: float, magnitude_scale: float) -> Any:
+    """(B, S, 2): per epoch, the mean centred magnitude (· ``magnitude_scale``) of the real
+    epochs within ``days`` of it (itself included), and log(1 + their number); 0 wherever the
+    epoch is masked (padding, or hidden in stage 1). Masked epochs never enter a mean, so a
+    hidden magnitude cannot leak into its neighbours' inputs."""
+    times, mags = ops.cast(inputs["times"], "float32"), ops.cast(inputs["mags"], "float32")
+    real = 1.0 - ops.cast(inputs["mask"], "float32")
+    apart = ops.abs(times - ops.transpose(times, (0, 2, 1)))  # (B, S, S)
+    near = ops.cast(ops.less_equal(apart, days), "float32") * ops.transpose(real, (0, 2, 1))
+    count = ops.sum(near, axis=-1, keepdims=True)
+    mean = ops.matmul(near, mags * real) / ops.maximum(count, 1.0)
+    return ops.concatenate([mean * magnitude_scale, ops.log1p(count)], axis=-1) * real
 
 
 class EncoderBlock(layers.Layer):
@@ -124,8 +150,8 @@ class AstromerEncoder(keras.Model):
     published model). Centred ZTF magnitudes vary by ~0.1 mag while the time encoding has unit
     amplitude, so a randomly initialised encoder barely sees the variability; a scale of ~10
     puts both on one footing (docs/method.md, "What the transformer sees"); it scales the
-    errors too. ``error_input``, ``difference_input``, ``key_mask`` and ``residual``: see the
-    module's docstring."""
+    errors too. ``error_input``, ``difference_input``, ``local_mean_days``, ``key_mask`` and
+    ``residual``: see the module's docstring."""
 
     def __init__(
         self,
@@ -140,6 +166,7 @@ class AstromerEncoder(keras.Model):
         residual: bool = False,
         error_input: bool = False,
         difference_input: bool = False,
+        local_mean_days: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -155,12 +182,15 @@ class AstromerEncoder(keras.Model):
             "residual": residual,
             "error_input": error_input,
             "difference_input": difference_input,
+            "local_mean_days": local_mean_days,
         }
         self.inp_transform = layers.Dense(d_model, name="inp_transform")
         if error_input:
             self.err_transform = layers.Dense(d_model, use_bias=False, name="err_transform")
         if difference_input:
             self.diff_transform = layers.Dense(d_model, use_bias=False, name="diff_transform")
+        if local_mean_days:
+            self.local_transform = layers.Dense(d_model, use_bias=False, name="local_transform")
         self.blocks = [
             EncoderBlock(d_model, num_heads, dff, dropout, residual, name=f"block_{i}")
             for i in range(num_layers)
@@ -183,6 +213,9 @@ class AstromerEncoder(keras.Model):
             x = x + self.err_transform(inputs["errors"] * scale)
         if self.config_["difference_input"]:
             x = x + self.diff_transform(differences(inputs, scale))
+        if self.config_.get("local_mean_days"):
+            days = self.config_["local_mean_days"]
+            x = x + self.local_transform(local_means(inputs, days, scale))
         x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)
         x = self.dropout(x, training=training)
         bias = self.attention_bias(inputs)

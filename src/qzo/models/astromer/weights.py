@@ -111,7 +111,7 @@ def load_pretrained_encoder(
         if tuple(value.shape) != tuple(var.shape):
             raise ValueError(f"{key}: shape {value.shape}, the encoder expects {tuple(var.shape)}")
         var.assign(np.asarray(value))
-    for extra in ("err_transform", "diff_transform"):
+    for extra in ("err_transform", "diff_transform", "local_transform"):
         if hasattr(model, extra):
             kernel = getattr(model, extra).kernel
             kernel.assign(np.zeros(kernel.shape, np.float32))
