@@ -102,6 +102,19 @@ def pretraining_section(section: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in training_section(section).items() if k not in ASTROMER_FINETUNE_KEYS}
 
 
+#: The encoder's sizes, and its options beyond them (all off or 1 in the published model):
+#: together its constructor arguments (:attr:`AstromerSettings.architecture`).
+ENCODER_SIZES = ("num_layers", "d_model", "num_heads", "dff", "dropout", "window")
+ENCODER_OPTIONS = (
+    "magnitude_scale",
+    "key_mask",
+    "residual",
+    "error_input",
+    "difference_input",
+    "local_mean_days",
+)
+
+
 @dataclass(frozen=True)
 class AstromerSettings(_FromConfig):
     """Config section ``astromer``: the encoder, its two training stages and inference."""
@@ -154,21 +167,7 @@ class AstromerSettings(_FromConfig):
     @property
     def architecture(self) -> dict[str, Any]:
         """The encoder's constructor arguments (random initialisation)."""
-        keys = (
-            "num_layers",
-            "d_model",
-            "num_heads",
-            "dff",
-            "dropout",
-            "window",
-            "magnitude_scale",
-            "key_mask",
-            "residual",
-            "error_input",
-            "difference_input",
-            "local_mean_days",
-        )
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in (*ENCODER_SIZES, *ENCODER_OPTIONS)}
 
 
 @dataclass(frozen=True)

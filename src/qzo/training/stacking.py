@@ -241,7 +241,7 @@ def fit_catalog_models(
     # The test split holds a tenth of the labels; the folds classify the train split's objects
     # with transformers that did not train on them, eight times as many to compare on.
     train = split == "train"
-    cross_fitted = stacked.loc[train, ["objectid", "fold", "n_obs", "mag_median", "label"]]
+    cross_fitted = stacked.loc[train, ["objectid", "fold", "n_obs", "mag_median", "label"]].copy()
     cross_fitted["transformer"] = oof[train].argmax(1)
     for name, sets in CROSS_FITTED_MODELS.items():
         cross_fitted[name] = cross_fitted_classes(stacked, features_of(sets), settings)

@@ -42,17 +42,6 @@ def positional_encoding(times: Any, d_model: int) -> Any:
     return ops.where(ops.equal(i % 2, 0), ops.sin(angles), ops.cos(angles))
 
 
-#: The encoder's options beyond its sizes (all off or 1 in the published model).
-ENCODER_OPTIONS = (
-    "magnitude_scale",
-    "key_mask",
-    "residual",
-    "error_input",
-    "difference_input",
-    "local_mean_days",
-)
-
-
 def takes_errors(encoder_config: dict[str, Any]) -> bool:
     """Whether an encoder with this ``config_`` (as saved with a model) takes the magnitude
     errors (``error_input``; configs saved before the option have none)."""
@@ -213,7 +202,7 @@ class AstromerEncoder(keras.Model):
             x = x + self.err_transform(inputs["errors"] * scale)
         if self.config_["difference_input"]:
             x = x + self.diff_transform(differences(inputs, scale))
-        if self.config_.get("local_mean_days"):
+        if self.config_["local_mean_days"]:
             days = self.config_["local_mean_days"]
             x = x + self.local_transform(local_means(inputs, days, scale))
         x = x + ops.cast(positional_encoding(inputs["times"], self.config_["d_model"]), x.dtype)

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 
 from qzo.arrays.hashrng import hashed_uniform
-from qzo.config.settings import AstromerSettings
+from qzo.config.settings import ENCODER_OPTIONS, AstromerSettings
 from qzo.io import StrPath
-from qzo.models.astromer.encoder import ENCODER_OPTIONS, AstromerEncoder, takes_errors
+from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.infer import (
     CLASS_NAMES,
     classify_table,

@@ -87,7 +87,7 @@ def load_pretrained_encoder(
     weights_dir: StrPath, window: int | None = None, **options: Any
 ) -> AstromerEncoder:
     """Build the encoder that ``conf.json`` describes and assign every checkpoint variable.
-    ``options`` are the encoder's :data:`~qzo.models.astromer.encoder.ENCODER_OPTIONS`; none
+    ``options`` are the encoder's :data:`~qzo.config.settings.ENCODER_OPTIONS`; none
     given is the published model. With any of them the published weights are only a starting
     point for training, and the extra input projections start at zero, so the encoder starts
     as the published one."""
