@@ -534,8 +534,8 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
 
 def test_the_evaluation_compares_the_models_cross_fitted_on_every_train_object(tiny_run):
     """evaluate/cross_fitted: the transformer's fold classes beside XGBoost's cross-fitted on
-    the same folds (and the oracle and the likelihood model), over the whole train split, with
-    the paired differences' intervals."""
+    the same folds (on its probabilities, the shallow statistics, both, and the oracle and the
+    likelihood model), over the whole train split, with the paired differences' intervals."""
     results = tiny_run / "results"
     labels = pd.read_parquet(results / "labels/training_set.parquet")
     train = labels[labels["split"] == "train"]
@@ -550,12 +550,15 @@ def test_the_evaluation_compares_the_models_cross_fitted_on_every_train_object(t
     table = pd.read_csv(results / "evaluate/cross_fitted.csv").set_index("bin")
     assert table.loc["all", "n"] == len(train)
     assert table.loc["all", "qsos"] == (train["class"] == "QSO").sum()
-    for model in ("transformer", "shallow", "oracle", "likelihood"):
+    for model in ("transformer", "deep", "shallow", "deep + shallow", "oracle", "likelihood"):
         assert 0 <= table.loc["all", model] <= 1
-    for reference in ("shallow", "likelihood"):
-        low, high = table.loc[
-            "all", [f"transformer_minus_{reference}_low", f"transformer_minus_{reference}_high"]
-        ]
+    for prefix in (
+        "transformer_minus_shallow",
+        "transformer_minus_likelihood",
+        "both_minus_transformer",
+        "both_minus_shallow",
+    ):
+        low, high = table.loc["all", [f"{prefix}_low", f"{prefix}_high"]]
         assert -1 <= low <= high <= 1
     summary = json.loads((results / "evaluate/summary.json").read_text())
     assert summary["cross_fitted"][0]["n"] == len(train)

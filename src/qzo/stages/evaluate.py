@@ -66,8 +66,9 @@ CAPTIONS = {
     "holding 0 is no measured difference).",
     "cross_fitted": "Light-curve models cross-fitted on every train-split object: QSO F1 of the "
     "transformer alone (argmax of the classifier of the object's fold, which did not train on "
-    "it), of XGBoost on the shallow light-curve statistics + mag_median and, on the simulated "
-    "sky, of the oracle and the likelihood model, each fitted without the object's fold "
+    "it), of XGBoost on its probabilities (deep), on the shallow light-curve statistics and "
+    "on both (by default the catalog's light-curve model), each with mag_median, and on the "
+    "simulated sky of the oracle and the likelihood model, each fitted without the object's fold "
     "(early stopping on the val split), over all objects and per bin of n_obs and of "
     "magnitude; <model>_minus_<reference>_low/high: the 95 % bootstrap interval of the paired "
     "difference in each bin. Several times the test split's objects, each model learning from "
@@ -75,10 +76,12 @@ CAPTIONS = {
 }
 
 #: The cross-fitted table's paired differences: the transformer against the shallow statistics
-#: and the likelihood model.
+#: and the likelihood model, and the catalog's light-curve model (both) against each source.
 CROSS_FITTED_DIFFERENCES = {
     "transformer_minus_shallow": ("transformer", "shallow"),
     "transformer_minus_likelihood": ("transformer", "likelihood"),
+    "both_minus_transformer": ("deep + shallow", "transformer"),
+    "both_minus_shallow": ("deep + shallow", "shallow"),
 }
 
 

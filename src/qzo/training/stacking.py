@@ -39,13 +39,12 @@ log = logging.getLogger(__name__)
 
 #: The training-set columns the stacking reads.
 LABEL_COLUMNS = ["objectid", "split", "fold", "label", "class", "z", "shard"]
-#: Light-curve models compared object by object on the test split (beside the transformer
-#: alone): XGBoost on the transformer's probabilities (deep), on the shallow light-curve
-#: statistics, and on both; each with ``mag_median``.
+#: Light-curve models compared object by object, beside the transformer alone: XGBoost on the
+#: transformer's probabilities (deep), on the shallow light-curve statistics, and on both (the
+#: catalog's ZTF model by default); each with ``mag_median``. On the test split, and cross-fitted
+#: over every train-split object (:func:`cross_fitted_classes`), where ``deep`` learns from the
+#: folds' probabilities of the other folds' objects.
 LIGHT_CURVE_MODELS = {"deep": ["ztf"], "shallow": ["shallow"], "deep + shallow": ["ztf", "shallow"]}
-#: The same comparison over every train-split object (:func:`cross_fitted_classes`): the
-#: transformer alone (its fold's classifier) against XGBoost on the shallow statistics.
-CROSS_FITTED_MODELS = {"shallow": ["shallow"]}
 
 
 def stacked_probabilities(
@@ -243,7 +242,7 @@ def fit_catalog_models(
     train = split == "train"
     cross_fitted = stacked.loc[train, ["objectid", "fold", "n_obs", "mag_median", "label"]].copy()
     cross_fitted["transformer"] = oof[train].argmax(1)
-    for name, sets in CROSS_FITTED_MODELS.items():
+    for name, sets in LIGHT_CURVE_MODELS.items():
         cross_fitted[name] = cross_fitted_classes(stacked, features_of(sets), settings)
     # Feature importance (the paper's Fig. 7): QSO vs the rest, every feature set.
     binary = stacked.assign(is_qso=(stacked["label"] == QSO).astype(int))
