@@ -44,6 +44,9 @@ rule astromer_finetune:
         bench_file("astromer_finetune.tsv")
     conda:
         "../envs/gpu.yaml"
+    # TensorFlow takes the job's threads; six fine-tuning jobs (this and the folds) run side by
+    # side, one thread each (--set-threads gives them more).
+    threads: 1
     resources:
         gpu=1,
     params:
@@ -71,6 +74,7 @@ rule astromer_finetune_fold:
         bench_file("astromer_finetune_fold/fold{fold}.tsv")
     conda:
         "../envs/gpu.yaml"
+    threads: 1
     resources:
         gpu=1,
     params:

@@ -23,13 +23,16 @@ from qzo.io.ids import check_one_each
 log = logging.getLogger(__name__)
 
 
-def _settings(settings: dict, training: bool) -> AstromerSettings:
+def _settings(settings: dict, training: bool, threads: int | None = None) -> AstromerSettings:
     """The ``astromer`` section's settings (a training rule's, or inference's whole section),
-    with Keras set to run on its ``keras_backend``."""
-    from qzo.models.astromer.backend import select
+    with Keras set to run on its ``keras_backend`` and, given the job's ``threads``, TensorFlow
+    on that many CPU threads (:func:`qzo.models.astromer.backend.limit_cpu_threads`)."""
+    from qzo.models.astromer.backend import limit_cpu_threads, select
 
     cfg = (AstromerSettings.for_training if training else AstromerSettings.from_config)(settings)
     select(cfg.keras_backend)
+    if threads is not None:
+        limit_cpu_threads(threads)
     return cfg
 
 
@@ -93,13 +96,14 @@ def astromer_finetune(
     predictions: StrPath,
     metrics: StrPath,
     summary: StrPath,
+    threads: int | None = None,
 ) -> dict:
     """Stage 2: the classifier on the train split, early stopping on the val split, from the
-    pretrained encoder. Writes the classifier (``model_config``, ``model_weights``), its
-    probabilities for every training-set row (in-sample on the train split: used only to measure
-    what in-sample stacking would report), the per-epoch ``metrics`` and a ``summary`` with the
-    test accuracy."""
-    cfg = _settings(settings, training=True)
+    pretrained encoder, on the job's CPU ``threads`` (all when None). Writes the classifier
+    (``model_config``, ``model_weights``), its probabilities for every training-set row
+    (in-sample on the train split: used only to measure what in-sample stacking would report),
+    the per-epoch ``metrics`` and a ``summary`` with the test accuracy."""
+    cfg = _settings(settings, training=True, threads=threads)
     from qzo.models.astromer.fitting import (
         class_probabilities,
         finetune_classifier,
@@ -140,10 +144,12 @@ def astromer_finetune_fold(
     predictions: StrPath,
     metrics: StrPath,
     summary: StrPath,
+    threads: int | None = None,
 ) -> dict:
-    """Cross-fitting: stage 2 on the train split without fold ``fold``; writes the probabilities
-    of that fold's rows (out of sample), the per-epoch ``metrics`` and a ``summary``."""
-    cfg = _settings(settings, training=True)
+    """Cross-fitting: stage 2 on the train split without fold ``fold``, on the job's CPU
+    ``threads`` (all when None); writes the probabilities of that fold's rows (out of sample),
+    the per-epoch ``metrics`` and a ``summary``."""
+    cfg = _settings(settings, training=True, threads=threads)
     from qzo.models.astromer.fitting import (
         class_probabilities,
         finetune_classifier,

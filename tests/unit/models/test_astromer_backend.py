@@ -46,3 +46,30 @@ def test_importing_qzo_turns_on_tensorflows_onednn_kernels_unless_told_otherwise
     env["TF_ENABLE_ONEDNN_OPTS"] = "0"
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert run.stdout.split() == ["0"], run.stderr[-2000:]
+
+
+def test_a_job_runs_tensorflow_on_the_threads_it_was_given_and_only_before_it_starts():
+    """``limit_cpu_threads`` before the first operation pins both thread pools; afterwards it
+    changes nothing and says so; on JAX it changes nothing."""
+    script = (
+        "from qzo.models.astromer.backend import select, limit_cpu_threads; "
+        "select('tensorflow'); first = limit_cpu_threads(1); "
+        "import keras, tensorflow as tf; x = keras.ops.ones((8, 8)); keras.ops.matmul(x, x); "
+        "t = tf.config.threading; "
+        "print(first, t.get_intra_op_parallelism_threads(), t.get_inter_op_parallelism_threads(), "
+        "limit_cpu_threads(2), t.get_intra_op_parallelism_threads())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "1", "1", "False", "1"]
+    assert "already runs, not limited to 2" in run.stderr
+    script = (
+        "from qzo.models.astromer.backend import select, limit_cpu_threads; "
+        "select('jax'); print(limit_cpu_threads(1))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False"]
+    with pytest.raises(ValueError, match="at least 1"):
+        backend.limit_cpu_threads(0)
