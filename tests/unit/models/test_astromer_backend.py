@@ -11,14 +11,15 @@ from qzo.models.astromer import backend
 
 
 def test_a_fresh_process_runs_keras_on_the_backend_chosen():
+    """... and on JAX, limiting the CPU threads changes nothing and says so."""
     script = (
-        "from qzo.models.astromer.backend import select; select('jax'); "
-        "import keras; print(keras.backend.backend())"
+        "from qzo.models.astromer.backend import select, limit_cpu_threads; select('jax'); "
+        "import keras; print(keras.backend.backend(), limit_cpu_threads(1))"
     )
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["jax"]
+    assert run.stdout.split() == ["jax", "False"]
 
 
 def test_a_process_cannot_switch_backend_once_keras_runs():
@@ -50,7 +51,7 @@ def test_importing_qzo_turns_on_tensorflows_onednn_kernels_unless_told_otherwise
 
 def test_a_job_runs_tensorflow_on_the_threads_it_was_given_and_only_before_it_starts():
     """``limit_cpu_threads`` before the first operation pins both thread pools; afterwards it
-    changes nothing and says so; on JAX it changes nothing."""
+    changes nothing and says so (JAX: the test above)."""
     script = (
         "from qzo.models.astromer.backend import select, limit_cpu_threads; "
         "select('tensorflow'); first = limit_cpu_threads(1); "
@@ -64,12 +65,5 @@ def test_a_job_runs_tensorflow_on_the_threads_it_was_given_and_only_before_it_st
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["True", "1", "1", "False", "1"]
     assert "already runs, not limited to 2" in run.stderr
-    script = (
-        "from qzo.models.astromer.backend import select, limit_cpu_threads; "
-        "select('jax'); print(limit_cpu_threads(1))"
-    )
-    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["False"]
     with pytest.raises(ValueError, match="at least 1"):
         backend.limit_cpu_threads(0)
