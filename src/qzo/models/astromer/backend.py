@@ -58,8 +58,9 @@ def limit_cpu_threads(threads: int) -> bool:
     logged); on JAX, nothing is changed (False)."""
     if threads < 1:
         raise ValueError(f"threads {threads}: expected at least 1")
-    if name() != "tensorflow":
-        log.info("CPU threads: not limited on %s", name())
+    current = name()
+    if current != "tensorflow":
+        log.info("CPU threads: not limited on %s", current)
         return False
     import tensorflow as tf
 
