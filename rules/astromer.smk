@@ -14,6 +14,9 @@ rule astromer_pretrain:
         bench_file("astromer_pretrain.tsv")
     conda:
         "../envs/gpu.yaml"
+    # TensorFlow on the job's threads, never on every core the node has: the thread count sets
+    # the order of the float32 sums, so the encoder is a function of the config alone.
+    threads: config["threads"]
     resources:
         gpu=1,
     params:
@@ -120,6 +123,7 @@ rule astromer_infer:
         bench_file("astromer_infer/group{group}.tsv")
     conda:
         "../envs/gpu.yaml"
+    threads: config["threads"]
     resources:
         gpu=1,
     params:

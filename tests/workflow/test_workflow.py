@@ -573,3 +573,19 @@ def test_stage_one_learns_from_every_light_curve_of_the_sky(tiny_run):
     assert data["sky_light_curves"] == preprocessed["objects_out"]
     assert data["sample"]["train"] + data["sample"]["val"] == preprocessed["objects_out"]
     assert data["sample"]["val"] > 0
+
+
+def test_every_transformer_job_runs_tensorflow_on_its_rules_threads(tiny_run):
+    """Stage 1 and inference on the config's ``threads``, fine-tuning on one: never on every
+    core the machine has, whose number would change the models' float32 sums."""
+    logs = tiny_run / "logs"
+    expected = {
+        "astromer_pretrain.log": 2,
+        "astromer_finetune.log": 1,
+        "astromer_finetune_fold/fold0.log": 1,
+        "astromer_finetune_fold/fold1.log": 1,
+        "astromer_infer/group0.log": 2,
+        "astromer_infer/group1.log": 2,
+    }
+    for log, threads in expected.items():
+        assert f"CPU threads: TensorFlow on {threads}\n" in (logs / log).read_text(), log

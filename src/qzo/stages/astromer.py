@@ -55,14 +55,16 @@ def astromer_pretrain(
     training_set: StrPath | None = None,
     objects: Sequence[StrPath] = (),
     preprocess_summary: StrPath | None = None,
+    threads: int | None = None,
 ) -> dict:
     """Stage 1, from the config section ``astromer`` (``settings``): on the sky's preprocessed
     shards (``objects``, read one at a time; ``preprocess_summary`` counts them) when
     ``pretrain_data`` is ``sky``, else on the ``training_set``'s train split (validation: its
-    val split). Resumes from ``checkpoints`` after a kill; published initial weights are
-    unpacked in ``weights_cache``. Writes the encoder's ``weights``, a ``summary`` (epochs, best
-    loss, the encoder's architecture, the data) and the per-epoch ``metrics``."""
-    cfg = _settings(settings, training=True)
+    val split), on the job's CPU ``threads`` (all when None). Resumes from ``checkpoints``
+    after a kill; published initial weights are unpacked in ``weights_cache``. Writes the
+    encoder's ``weights``, a ``summary`` (epochs, best loss, the encoder's architecture, the
+    data) and the per-epoch ``metrics``."""
+    cfg = _settings(settings, training=True, threads=threads)
     from qzo.models.astromer.fitting import pretrain_encoder, sky_sample
     from qzo.models.astromer.train import write_weights
 
@@ -214,16 +216,18 @@ def astromer_infer(
     settings: dict,
     predictions: StrPath,
     onnx_classifier: StrPath | None = None,
+    threads: int | None = None,
 ) -> dict:
     """Classify a group of shards (their preprocessed ``objects`` files, in the order of
-    ``shards``); one Parquet with a ``shard`` column, written once.
+    ``shards``) on the job's CPU ``threads`` (all when None); one Parquet with a ``shard``
+    column, written once.
 
     The precision (``astromer.precision``) and then the engine (``astromer.backend``: Keras or
     the ONNX export ``onnx_classifier`` under ONNX Runtime) are settled first on the group's
     first light curves (:func:`qzo.models.astromer.infer.choose_precision`,
     :func:`qzo.models.astromer.runtime.choose_backend`) and logged.
     """
-    cfg = _settings(settings, training=False)
+    cfg = _settings(settings, training=False, threads=threads)
     from qzo.models.astromer.encoder import takes_errors
     from qzo.models.astromer.infer import choose_precision, classify_shard, read_shard_sequences
     from qzo.models.astromer.runtime import choose_backend
