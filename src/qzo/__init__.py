@@ -9,7 +9,6 @@ XGBoost, metrics), ``products`` (catalogs, evaluation), ``simulate`` (the simula
 """
 
 import os
-import platform
 
 __version__ = "0.1.0"
 
@@ -18,11 +17,3 @@ __version__ = "0.1.0"
 # on every machine (docs/architecture.md, "CPU kernels"). Set before anything imports TensorFlow;
 # TF_ENABLE_ONEDNN_OPTS=0 in the environment keeps the Eigen kernels.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-
-# ... and no wider than AVX2: on an AVX-512 CPU oneDNN would sum the same float32 products in
-# another order and train another transformer from the same inputs and config. With the cap an
-# AVX-512 machine's default run gave every evaluation table of an AVX2 machine's byte for byte,
-# for 1.04-1.13x longer fine-tuning epochs there (docs/architecture.md, "CPU kernels").
-# ONEDNN_MAX_CPU_ISA=ALL in the environment lifts it.
-if platform.machine().lower() in ("x86_64", "amd64"):
-    os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")

@@ -1,10 +1,8 @@
 """Choosing the Keras backend of a job (``astromer.keras_backend``)."""
 
 import os
-import platform
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import pytest
@@ -49,36 +47,6 @@ def test_importing_qzo_turns_on_tensorflows_onednn_kernels_unless_told_otherwise
     env["TF_ENABLE_ONEDNN_OPTS"] = "0"
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert run.stdout.split() == ["0"], run.stderr[-2000:]
-
-
-@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 only")
-def test_importing_qzo_caps_onednn_at_avx2_unless_told_otherwise():
-    """oneDNN's kernels no wider than AVX2, so AVX-512 CPUs train the same models as AVX2 ones;
-    ONEDNN_MAX_CPU_ISA in the environment wins. oneDNN names the ISA it runs in its verbose
-    log (on an AVX-512 CPU the second run's differs)."""
-    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
-    script = (
-        "import os, qzo, tensorflow as tf; print(os.environ['ONEDNN_MAX_CPU_ISA']); "
-        "x = tf.ones((8, 8)); tf.matmul(x, x).numpy()"
-    )
-
-    def isa(**extra):
-        run = subprocess.run(
-            [sys.executable, "-c", script],
-            env={**env, "ONEDNN_VERBOSE": "1", **extra},
-            capture_output=True,
-            text=True,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        verbose = (run.stdout + run.stderr).split("info,cpu,isa:")[1].splitlines()[0]
-        return run.stdout.split()[0], verbose
-
-    assert isa() == ("AVX2", "Intel AVX2")
-    cap, verbose = isa(ONEDNN_MAX_CPU_ISA="ALL")
-    assert cap == "ALL"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists() and "avx512f" in cpuinfo.read_text():
-        assert "AVX-512" in verbose
 
 
 def test_a_job_runs_tensorflow_on_the_threads_it_was_given_and_only_before_it_starts():
