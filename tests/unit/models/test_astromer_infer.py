@@ -1,5 +1,9 @@
 """Saving, loading and running the light-curve classifier on a preprocessed shard."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,6 +111,22 @@ def test_mixed_precision_is_checked_against_float32(model, tmp_path):
     else:
         _, _, record = choose_precision(*saved(tmp_path), "mixed_bfloat16", offsets, t, m)
         assert record["precision"] == "mixed_bfloat16" and record["max_abs_diff"] == diff
+
+
+def test_bfloat16_under_an_avx2_cap_of_onednn_is_refused_not_crashed(model, tmp_path):
+    """With ``ONEDNN_MAX_CPU_ISA=AVX2`` (the opt-in cap for the same models on every CPU),
+    TensorFlow dies of a segmentation fault on bfloat16 on AVX-512 BF16 CPUs: a mixed
+    bfloat16 classifier is refused on the CPU with an error that names the cap."""
+    save_classifier(model, *saved(tmp_path))
+    config, weights = (str(p) for p in saved(tmp_path))
+    script = (
+        "from qzo.models.astromer.infer import load_classifier; "
+        f"load_classifier({config!r}, {weights!r}, 'mixed_bfloat16')"
+    )
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "KERAS_BACKEND": "tensorflow"}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "ONEDNN_MAX_CPU_ISA=AVX2, which has no bfloat16" in run.stderr
 
 
 def test_mean_std_pooling_round_trips_and_pools_real_epochs(tmp_path):

@@ -74,6 +74,25 @@ def limit_cpu_threads(threads: int) -> bool:
     return True
 
 
+#: oneDNN caps (``ONEDNN_MAX_CPU_ISA``) without bfloat16 instructions.
+ISAS_WITHOUT_BFLOAT16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI")
+
+
+def refuse_capped_bfloat16(precision: str) -> None:
+    """Raise if ``precision`` would run bfloat16 on the CPU with TensorFlow's oneDNN kernels
+    capped below bfloat16 (``ONEDNN_MAX_CPU_ISA=AVX2``, docs/architecture.md "CPU kernels"):
+    on a CPU with AVX-512 BF16, TensorFlow then dies of a segmentation fault instead."""
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if "bfloat16" not in precision or cap not in ISAS_WITHOUT_BFLOAT16:
+        return
+    if name() == "tensorflow" and not gpu_available():
+        raise RuntimeError(
+            f"precision {precision}: TensorFlow's CPU kernels are capped at "
+            f"ONEDNN_MAX_CPU_ISA={cap}, which has no bfloat16 (TensorFlow would crash); "
+            "unset it or use float32"
+        )
+
+
 def gpu_available() -> bool:
     """Whether the backend sees a GPU."""
     if name() == "jax":

@@ -15,7 +15,12 @@ from numpy.typing import ArrayLike
 from qzo.arrays.sequences import table_sequences
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
-from qzo.models.astromer.backend import build_weights, compiled, gpu_available
+from qzo.models.astromer.backend import (
+    build_weights,
+    compiled,
+    gpu_available,
+    refuse_capped_bfloat16,
+)
 from qzo.models.astromer.embed import engine_batches
 from qzo.models.astromer.encoder import AstromerEncoder, takes_errors
 from qzo.models.astromer.runtime import OnnxClassifier
@@ -62,6 +67,7 @@ def load_classifier(
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {PRECISIONS}")
+    refuse_capped_bfloat16(precision)
     config = json.loads(Path(config_path).read_text())
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
