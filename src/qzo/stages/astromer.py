@@ -246,7 +246,7 @@ def astromer_infer(
     )
     log.info("precision: %s", json.dumps(precision, sort_keys=True))
     model, backend = choose_backend(
-        cfg.backend, keras_model, onnx_classifier, *sample, cfg.batch_size, magerr
+        cfg.backend, keras_model, onnx_classifier, *sample, cfg.batch_size, magerr, threads=threads
     )
     log.info("backend: %s (Keras on %s)", json.dumps(backend, sort_keys=True), cfg.keras_backend)
     parts = []

@@ -1,6 +1,7 @@
 """The ONNX export of the light-curve classifier and the choice of inference engine."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -134,12 +135,16 @@ def test_backend_choice_is_measured_and_refuses_an_export_that_disagrees(publish
     chosen, record = choose_backend("keras", model, None, *sample)
     assert chosen is model and record == {"backend": "keras", "requested": "keras"}
 
-    chosen, record = choose_backend("onnx", model, directory / "classifier.onnx", *sample)
+    chosen, record = choose_backend(
+        "onnx", model, directory / "classifier.onnx", *sample, threads=1
+    )
     assert isinstance(chosen, OnnxClassifier) and record["backend"] == "onnx"
     assert record["checked_on"] == 60 and record["max_abs_diff"] < 1e-5
+    assert record["onnx_threads"] == 1  # the job's threads, not every CPU it may use
 
     chosen, record = choose_backend("auto", model, directory / "classifier.onnx", *sample)
     assert record["keras_lc_per_s"] > 0 and record["onnx_lc_per_s"] > 0
+    assert record["onnx_threads"] == len(os.sched_getaffinity(0))
     faster = "onnx" if record["onnx_lc_per_s"] > record["keras_lc_per_s"] else "keras"
     assert record["backend"] == faster
     assert isinstance(chosen, OnnxClassifier) == (faster == "onnx")

@@ -44,18 +44,24 @@ class OnnxClassifier:
     same attributes as :class:`qzo.models.astromer.train.Classifier`)."""
 
     def __init__(
-        self, path: StrPath, encoder_config: dict[str, Any], n_classes: int, pooled_size: int
+        self,
+        path: StrPath,
+        encoder_config: dict[str, Any],
+        n_classes: int,
+        pooled_size: int,
+        threads: int | None = None,
     ) -> None:
         self.path = path
-        self.session = onnx_session(path)
+        self.session = onnx_session(path, threads)
         self.encoder_config = encoder_config
         self.n_classes = n_classes
         self.pooled_size = pooled_size
 
     @classmethod
-    def like(cls, path: StrPath, model: Any) -> OnnxClassifier:
-        """The export at ``path`` of the Keras classifier ``model``."""
-        return cls(path, model.encoder_config, model.n_classes, model.pooled_size)
+    def like(cls, path: StrPath, model: Any, threads: int | None = None) -> OnnxClassifier:
+        """The export at ``path`` of the Keras classifier ``model``, on ``threads`` CPU
+        threads (:func:`onnx_session`)."""
+        return cls(path, model.encoder_config, model.n_classes, model.pooled_size, threads)
 
     def logits_and_embedding(self, inputs: dict[str, Any]) -> tuple[Any, Any]:
         logits, embedding = self.session.run(
@@ -80,6 +86,7 @@ def choose_backend(
     batch_size: int = 256,
     errors: ArrayLike | None = None,
     tolerance: float = 1e-4,
+    threads: int | None = None,
 ) -> tuple[Any, dict]:
     """The model to classify with, and a record of why.
 
@@ -87,6 +94,7 @@ def choose_backend(
     the light curves given agree with Keras to ``tolerance`` (else an error). ``auto``: each
     engine classifies the light curves twice (the first pass compiles); the faster second pass
     wins, the ONNX export only if it agrees. The record holds both rates and the difference.
+    ONNX Runtime runs on ``threads`` CPU threads (:func:`onnx_session`), as Keras on the job's.
     """
     from qzo.models.astromer.infer import classify
 
@@ -96,7 +104,7 @@ def choose_backend(
         return keras_model, {"backend": "keras", "requested": requested}
     if onnx_path is None:
         raise ValueError(f"backend {requested}: no ONNX export given")
-    onnx_model = OnnxClassifier.like(onnx_path, keras_model)
+    onnx_model = OnnxClassifier.like(onnx_path, keras_model, threads)
     n = len(np.asarray(offsets)) - 1
 
     def run(model: Any) -> tuple[np.ndarray, float]:
@@ -116,6 +124,7 @@ def choose_backend(
         "keras_lc_per_s": round(n / max(t_keras, 1e-9), 1),
         "onnx_lc_per_s": round(n / max(t_onnx, 1e-9), 1),
         "onnx_providers": onnx_model.session.get_providers(),
+        "onnx_threads": onnx_model.session.get_session_options().intra_op_num_threads,
     }
     if diff > tolerance:
         if requested == "onnx":
