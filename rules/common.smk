@@ -369,12 +369,18 @@ EVALUATION_TABLES = [
 ]
 
 
+def evaluation_table_names():
+    """The evaluate rule's tables; the truth comparison and the catalogs' contaminants exist
+    on the simulated sky only."""
+    return EVALUATION_TABLES + (
+        ["truth", "contaminants"] if config["simulation"]["enabled"] else []
+    )
+
+
 def evaluation_tables():
-    """The evaluate rule's tables (CSV in the report, with a caption each; and Markdown); the
-    truth comparison exists on the simulated sky only."""
-    names = EVALUATION_TABLES + (["truth"] if config["simulation"]["enabled"] else [])
+    """The evaluate rule's tables: CSV in the report, with a caption each; and Markdown."""
     out = {}
-    for name in names:
+    for name in evaluation_table_names():
         out[f"{name}_csv"] = report(
             results(f"evaluate/{name}.csv"),
             caption=f"../workflow/report/{name}.rst",
@@ -399,5 +405,8 @@ def final_outputs():
         ),
         results("catalog/summary.json"),
         results("evaluate/summary.json"),
+        # Every table, so that a table added to evaluate is made for a finished run too
+        # (Snakemake reruns a job for its missing outputs only when they are requested).
+        *[results(f"evaluate/{name}.md") for name in evaluation_table_names()],
         *[PARTITIONED.format(catalog=c) for c in REPARTITIONED],
     ]

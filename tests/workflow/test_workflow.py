@@ -322,6 +322,15 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
     calibrated = pd.read_csv(tiny_run / "results/catalog/QZO_calibrated.csv")
     assert truth.loc["QZO_calibrated", "rows"] == len(calibrated)
+    # The catalogs by kind of source add up to their rows; their QSOs are the truth table's.
+    kinds = pd.read_csv(out / "contaminants.csv")
+    per_catalog = kinds.groupby("catalog")["rows"].sum()
+    for name in truth.index:
+        assert per_catalog.get(name, 0) == truth.loc[name, "rows"]
+    qsos = kinds[kinds["kind"] == "qso: drw"].set_index("catalog")["rows"]
+    assert qsos["ZTF_all_QSO"] == round(all_qso["purity_objects"] * all_qso["rows"])
+    assert (kinds["rows"] <= kinds["in_population"]).all()
+    assert set(kinds["kind"].str.split(":").str[0]) <= {"galaxy", "qso", "star"}
     # The calibration check: over all non-duplicates, n is the sky's and the true purity its
     # QSO share; per bin the counts add up to the total.
     check = pd.read_csv(out / "calibration.csv").set_index(["selection", "mag_median"])

@@ -132,12 +132,28 @@ def table1(test: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 @dataclass
 class SkyTruth:
     """The simulated sky's truth, per objectid: its source's ``classes`` (galaxy / qso / star)
-    and ``sources`` (source_id); and the source ids of the QSOs with a light curve in the
-    input files (``input_qso_sources``)."""
+    and ``sources`` (source_id); the source ids of the QSOs with a light curve in the input
+    files (``input_qso_sources``); and each object's ``kinds``, its class and variability type
+    (e.g. ``star: lpv``; the class alone when not given)."""
 
     classes: pd.Series
     sources: pd.Series
     input_qso_sources: set
+    kinds: pd.Series | None = None
+
+    def kinds_of(self, ids: pd.Series) -> np.ndarray:
+        """The kinds of the objects ``ids`` (their classes when no kinds were given)."""
+        kinds = self.classes if self.kinds is None else self.kinds
+        return kinds.reindex(ids).to_numpy()
+
+
+#: The catalogs whose selections are compared with the truth, and the population each selects
+#: from (QZO's: the non-duplicates; ZTF_all_QSO's: every object).
+TRUTH_CATALOGS = {
+    "QZO": "non-duplicates",
+    "QZO_calibrated": "non-duplicates",
+    "ZTF_all_QSO": "all objects",
+}
 
 
 class SkyCounts:
@@ -152,8 +168,10 @@ class SkyCounts:
         self.curves: dict = {}
         self.sky: dict = {}  # QZO objects per pixel of order skymap_order
         self.footprint: set[int] = set()  # pixels holding any object
-        self.truth_counts = {
-            k: np.zeros(3, np.int64) for k in ("QZO", "QZO_calibrated", "ZTF_all_QSO")
+        self.truth_counts = {k: np.zeros(3, np.int64) for k in TRUTH_CATALOGS}
+        # Objects per kind (class: variability type) in each catalog and each population.
+        self.kind_counts: dict[str, pd.Series] = {
+            k: pd.Series(dtype=np.int64) for k in (*TRUTH_CATALOGS, *TRUTH_CATALOGS.values())
         }
         # Per selection and magnitude bin: objects, Σ p_WISE_QSO, Σ p_WISE_cal_QSO, true QSOs.
         self.mag_edges = np.asarray(cfg["calibration_mag_edges"], np.float64)
@@ -195,6 +213,17 @@ class SkyCounts:
         if self.truth is not None and is_qso is not None:
             source = self.truth.sources.reindex(frame["ID"]).to_numpy()
             self.preprocessed_qso_sources.update(source[is_qso].tolist())
+            kinds = self.truth.kinds_of(frame["ID"])
+            everything = np.ones(len(frame), bool)
+            for name, chosen in (
+                ("QZO", qzo),
+                ("QZO_calibrated", qzo_calibrated),
+                ("ZTF_all_QSO", any_qso(frame)),
+                ("non-duplicates", eligible),
+                ("all objects", everything),
+            ):
+                found = pd.Series(kinds[chosen]).value_counts()
+                self.kind_counts[name] = self.kind_counts[name].add(found, fill_value=0)
             for name, chosen, universe in (
                 ("QZO", qzo, eligible),
                 ("QZO_calibrated", qzo_calibrated, eligible),
@@ -228,6 +257,39 @@ class SkyCounts:
         for name, chosen in selections.items():
             rows = chosen & eligible
             np.add.at(self.calibration[name], bins[rows], values[rows])
+
+
+def contaminants_table(counts: SkyCounts) -> pd.DataFrame:
+    """Simulated sky: what each catalog holds, by kind of source (class: variability type),
+    most rows first: its rows of that kind, their share of the catalog, the kind's objects in
+    the population the catalog selects from, and the share of them it selected."""
+    rows = []
+    for catalog, population in TRUTH_CATALOGS.items():
+        selected = counts.kind_counts[catalog]
+        total = selected.sum()
+        available = counts.kind_counts[population]
+        for kind, n in sorted(selected[selected > 0].items(), key=lambda kn: (-kn[1], kn[0])):
+            rows.append(
+                {
+                    "catalog": catalog,
+                    "kind": kind,
+                    "rows": int(n),
+                    "share_of_catalog": n / total,
+                    "in_population": int(available.get(kind, 0)),
+                    "share_selected": _share(n, available.get(kind, 0)),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "catalog",
+            "kind",
+            "rows",
+            "share_of_catalog",
+            "in_population",
+            "share_selected",
+        ],
+    )
 
 
 def calibration_table(counts: SkyCounts) -> pd.DataFrame:
@@ -446,12 +508,16 @@ def light_curve_model_table(
 def read_truth(truth_sources: StrPath, truth_objects: StrPath) -> SkyTruth:
     """The simulated truth (:class:`SkyTruth`) from the simulator's source and object tables
     (every light curve in the input files is an object)."""
-    sources = pd.read_parquet(truth_sources, columns=["source_id", "class"])
+    sources = pd.read_parquet(truth_sources, columns=["source_id", "class", "var_type"])
     objects = pd.read_parquet(truth_objects, columns=["objectid", "source_id"])
-    cls = sources.set_index("source_id")["class"].astype(str)
-    classes = pd.Series(cls.reindex(objects["source_id"]).to_numpy(), index=objects["objectid"])
+    by_source = sources.set_index("source_id").reindex(objects["source_id"])
+    cls = by_source["class"].astype(str).to_numpy()
+    classes = pd.Series(cls, index=objects["objectid"])
+    kinds = pd.Series(
+        cls + ": " + by_source["var_type"].astype(str).to_numpy(), index=classes.index
+    )
     source = pd.Series(objects["source_id"].to_numpy(), index=objects["objectid"])
-    return SkyTruth(classes, source, set(source[classes == "qso"].tolist()))
+    return SkyTruth(classes, source, set(source[classes == "qso"].tolist()), kinds)
 
 
 def truth_table(counts: SkyCounts, test: pd.DataFrame, cfg: dict) -> pd.DataFrame:

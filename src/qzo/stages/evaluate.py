@@ -18,6 +18,7 @@ from qzo.products import figures
 from qzo.products.evaluate import (
     calibration_table,
     class_labels,
+    contaminants_table,
     count_sky,
     cross_fitted_reference_classes,
     light_curve_model_table,
@@ -43,6 +44,11 @@ CAPTIONS = {
     "the sky above each minimum p_WISE_QSO.",
     "stacking": "Out-of-fold vs in-sample light-curve probabilities as XGBoost inputs: "
     "test-split scores.",
+    "contaminants": "Simulated sky: what each catalog holds, by kind of source (its true "
+    "class and variability type), most rows first: rows of that kind, their share of the "
+    "catalog, the kind's objects in the population the catalog selects from (QZO and "
+    "QZO_calibrated: the non-duplicates; ZTF_all_QSO: every object) and the share of them "
+    "selected.",
     "truth": "Simulated sky: the catalogs' true purity and completeness (QZO_calibrated: the "
     "QZO cuts on the calibrated p_WISE_cal_QSO), per object (over the "
     "true-QSO objects that survived preprocessing; for QZO the non-duplicates) and per source "
@@ -122,12 +128,15 @@ def evaluate(
     training_set: StrPath | None = None,
     truth_csv: StrPath | None = None,
     truth_md: StrPath | None = None,
+    contaminants_csv: StrPath | None = None,
+    contaminants_md: StrPath | None = None,
 ) -> dict:
     """Tables 1, 3, 4, the stacking comparison and the light-curve models on the test split and
     cross-fitted on the train split (CSV and Markdown), Figures 3, 7, 8, 9 and
     a QZO sky map, and a summary. Test-split scores come from ``xgb_train``'s
     ``training_predictions``, sky counts from the catalog's HATS copy ``hats``. With the
-    simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` table. ``settings``
+    simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` and
+    ``contaminants`` tables. ``settings``
     is the config section ``evaluate`` plus ``catalog``, ``xgb`` (the catalog's light-curve
     features, and the oracle's settings) and ``threads``."""
     preds = apply_calibration(
@@ -181,10 +190,21 @@ def evaluate(
         "calibration": checked.to_dict("records"),
     }
     if truth is not None:
-        if truth_csv is None or truth_md is None:
-            raise ValueError("the simulated sky's truth table needs truth_csv and truth_md")
+        if (
+            truth_csv is None
+            or truth_md is None
+            or contaminants_csv is None
+            or contaminants_md is None
+        ):
+            raise ValueError(
+                "the simulated sky's truth tables need truth_csv, truth_md, contaminants_csv "
+                "and contaminants_md"
+            )
         truth_rows = truth_table(counts, test, settings)
         write_table(truth_rows, truth_csv, truth_md, CAPTIONS["truth"])
         result["truth"] = truth_rows.to_dict("records")
+        kinds = contaminants_table(counts)
+        write_table(kinds, contaminants_csv, contaminants_md, CAPTIONS["contaminants"])
+        result["contaminants"] = kinds.to_dict("records")
     write_json_atomic(result, summary)
     return result

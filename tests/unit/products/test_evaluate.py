@@ -17,6 +17,7 @@ from qzo.products.evaluate import (
     SkyTruth,
     calibration_table,
     class_labels,
+    contaminants_table,
     cross_fitted_reference_classes,
     light_curve_model_table,
     read_light_curve_likelihoods,
@@ -186,6 +187,49 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
     assert qzo["test_purity"] == 1.0 and qzo["test_completeness"] == 1.0
     # Equal raw and calibrated probabilities: the calibrated QZO is QZO.
     assert rows.loc["QZO_calibrated"].equals(qzo)
+
+
+def test_contaminants_are_counted_by_kind_per_catalog_over_shards():
+    ids = [1, 2, 3, 4, 5, 6, 7]
+    kinds = ["qso: drw", "star: lpv", "star: lpv", "star: constant", "galaxy: constant"]
+    kinds += ["star: lpv", "star: lpv"]
+    truth = SkyTruth(
+        classes=pd.Series([k.split(":")[0] for k in kinds], index=ids),
+        sources=pd.Series(ids, index=ids),
+        input_qso_sources={1},
+        kinds=pd.Series(kinds, index=ids),
+    )
+    counts = SkyCounts(CFG, truth)
+    counts.add(sky_rows([1, 2, 3], [0.95, 0.97, 0.3]))
+    # Object 6 is a duplicate: in ZTF_all_QSO and the whole sky, never in QZO's population.
+    counts.add(sky_rows([4, 5, 6, 7], [0.92, 0.6, 0.99, 0.91], is_duplicate=[0, 0, 1, 0]))
+    table = contaminants_table(counts)
+    # QZO: p_WISE_QSO > 0.9 among non-duplicates: objects 1, 2, 4, 7; most rows first, then
+    # by name.
+    qzo = table[table["catalog"] == "QZO"]
+    assert qzo["kind"].tolist() == ["star: lpv", "qso: drw", "star: constant"]
+    assert qzo["rows"].tolist() == [2, 1, 1]
+    assert qzo["share_of_catalog"].tolist() == [0.5, 0.25, 0.25]
+    # The non-duplicates hold three LPVs (2, 3, 7), QZO two of them.
+    assert qzo["in_population"].tolist() == [3, 1, 1]
+    assert qzo["share_selected"].tolist() == pytest.approx([2 / 3, 1.0, 1.0])
+    # Equal raw and calibrated probabilities: the calibrated QZO is QZO.
+    calibrated = table[table["catalog"] == "QZO_calibrated"].drop(columns="catalog")
+    assert calibrated.reset_index(drop=True).equals(
+        qzo.drop(columns="catalog").reset_index(drop=True)
+    )
+    # ZTF_all_QSO: argmax QSO of p_WISE_* (p_WISE_QSO > 0.47): all but object 3, duplicates
+    # included; the sky holds four LPVs.
+    everything = table[table["catalog"] == "ZTF_all_QSO"].set_index("kind")
+    assert everything["rows"].to_dict() == {
+        "star: lpv": 3,
+        "galaxy: constant": 1,
+        "qso: drw": 1,
+        "star: constant": 1,
+    }
+    assert everything.loc["star: lpv", "in_population"] == 4
+    assert everything.loc["star: lpv", "share_selected"] == 0.75
+    assert everything["share_of_catalog"].sum() == pytest.approx(1.0)
 
 
 def test_calibration_table_predicts_and_counts_purity_and_completeness_per_bin():
