@@ -214,21 +214,13 @@ class SkyCounts:
             source = self.truth.sources.reindex(frame["ID"]).to_numpy()
             self.preprocessed_qso_sources.update(source[is_qso].tolist())
             kinds = self.truth.kinds_of(frame["ID"])
-            everything = np.ones(len(frame), bool)
-            for name, chosen in (
-                ("QZO", qzo),
-                ("QZO_calibrated", qzo_calibrated),
-                ("ZTF_all_QSO", any_qso(frame)),
-                ("non-duplicates", eligible),
-                ("all objects", everything),
-            ):
+            populations = {"non-duplicates": eligible, "all objects": np.ones(len(frame), bool)}
+            catalogs = {"QZO": qzo, "QZO_calibrated": qzo_calibrated, "ZTF_all_QSO": any_qso(frame)}
+            for name, chosen in {**catalogs, **populations}.items():
                 found = pd.Series(kinds[chosen]).value_counts()
                 self.kind_counts[name] = self.kind_counts[name].add(found, fill_value=0)
-            for name, chosen, universe in (
-                ("QZO", qzo, eligible),
-                ("QZO_calibrated", qzo_calibrated, eligible),
-                ("ZTF_all_QSO", any_qso(frame), np.ones(len(frame), bool)),
-            ):
+            for name, chosen in catalogs.items():
+                universe = populations[TRUTH_CATALOGS[name]]
                 # [true positives, selected, true QSOs in the population]
                 self.truth_counts[name] += [
                     int((chosen & is_qso).sum()),
