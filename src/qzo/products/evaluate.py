@@ -134,17 +134,12 @@ class SkyTruth:
     """The simulated sky's truth, per objectid: its source's ``classes`` (galaxy / qso / star)
     and ``sources`` (source_id); the source ids of the QSOs with a light curve in the input
     files (``input_qso_sources``); and each object's ``kinds``, its class and variability type
-    (e.g. ``star: lpv``; the class alone when not given)."""
+    (e.g. ``star: lpv``)."""
 
     classes: pd.Series
     sources: pd.Series
     input_qso_sources: set
-    kinds: pd.Series | None = None
-
-    def kinds_of(self, ids: pd.Series) -> np.ndarray:
-        """The kinds of the objects ``ids`` (their classes when no kinds were given)."""
-        kinds = self.classes if self.kinds is None else self.kinds
-        return kinds.reindex(ids).to_numpy()
+    kinds: pd.Series
 
 
 #: The catalogs whose selections are compared with the truth, and the population each selects
@@ -213,7 +208,7 @@ class SkyCounts:
         if self.truth is not None and is_qso is not None:
             source = self.truth.sources.reindex(frame["ID"]).to_numpy()
             self.preprocessed_qso_sources.update(source[is_qso].tolist())
-            kinds = self.truth.kinds_of(frame["ID"])
+            kinds = self.truth.kinds.reindex(frame["ID"]).to_numpy()
             populations = {"non-duplicates": eligible, "all objects": np.ones(len(frame), bool)}
             catalogs = {"QZO": qzo, "QZO_calibrated": qzo_calibrated, "ZTF_all_QSO": any_qso(frame)}
             for name, chosen in {**catalogs, **populations}.items():

@@ -136,9 +136,8 @@ def evaluate(
     a QZO sky map, and a summary. Test-split scores come from ``xgb_train``'s
     ``training_predictions``, sky counts from the catalog's HATS copy ``hats``. With the
     simulated truth (``truth_sources``, ``truth_objects``) also the ``truth`` and
-    ``contaminants`` tables. ``settings``
-    is the config section ``evaluate`` plus ``catalog``, ``xgb`` (the catalog's light-curve
-    features, and the oracle's settings) and ``threads``."""
+    ``contaminants`` tables. ``settings`` is the config section ``evaluate`` plus ``catalog``,
+    ``xgb`` (the catalog's light-curve features, and the oracle's settings) and ``threads``."""
     preds = apply_calibration(
         pd.read_parquet(training_predictions), json.loads(Path(calibration).read_text())
     )

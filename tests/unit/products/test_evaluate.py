@@ -129,6 +129,7 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
         classes=pd.Series(["qso", "qso", "star", "qso", "galaxy"], index=ids),
         sources=pd.Series([10, 11, 12, 10, 13], index=ids),
         input_qso_sources={10, 11, 14},
+        kinds=pd.Series(["qso", "qso", "star", "qso", "galaxy"], index=ids),
     )
     counts = SkyCounts(CFG, truth)
     counts.add(sky_rows([1, 2, 3], [0.95, 0.6, 0.99], is_duplicate=[False, False, True]))
@@ -238,6 +239,7 @@ def test_calibration_table_predicts_and_counts_purity_and_completeness_per_bin()
         classes=pd.Series(["qso", "star", "qso", "galaxy", "qso", "star"], index=ids),
         sources=pd.Series(ids, index=ids),
         input_qso_sources={1, 3, 5},
+        kinds=pd.Series(["qso", "star", "qso", "galaxy", "qso", "star"], index=ids),
     )
     cfg = {**CFG, "calibration_mag_edges": [19.0, 20.0]}
     counts = SkyCounts(cfg, truth)
