@@ -21,6 +21,14 @@ _STAR_MIX = {
     "lpv": 0.015,
     "cv": 0.005,
 }
+#: Variable types that occur only among stars of some g − r colours: long-period variables are red
+#: giants; RR Lyrae and δ Scuti pulsators and cataclysmic variables are blue. The others occur at
+#: any colour. Each type keeps its share of all stars (``_STAR_MIX``).
+STAR_COLOUR_RANGE = {
+    "lpv": (1.0, np.inf),
+    "pulsator": (-np.inf, 1.0),
+    "cv": (-np.inf, 1.0),
+}
 _LLAGN_FRACTION = 0.04
 #: The damped random walks' parameter ranges: log10 τ (days; a QSO's in its rest frame, observed
 #: × (1 + z)) and SF∞ (mag) of QSOs, of the low-luminosity AGN among galaxies and of the
@@ -57,7 +65,8 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
 
     s = np.flatnonzero(cls == "star")
     kinds = np.array(list(_STAR_MIX))
-    var[s] = kinds[rng.choice(len(kinds), size=len(s), p=np.array(list(_STAR_MIX.values())))]
+    mix = star_mix_by_colour(src["g_r"].to_numpy()[s])
+    var[s] = kinds[(rng.random(len(s))[:, None] > np.cumsum(mix, axis=1)[:, :-1]).sum(axis=1)]
     for kind, sel in ((k, s[var[s] == k]) for k in kinds):
         m = len(sel)
         if kind == "red_noise":
@@ -82,6 +91,27 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     out["var_seed"] = rng.integers(0, 2**62, n)
     out["extendedness"] = np.where(cls == "galaxy", rng.uniform(0.2, 1.0, n), 0.0)
     return out
+
+
+def star_mix_by_colour(g_r: np.ndarray) -> np.ndarray:
+    """Each star's probabilities of the variable types of ``_STAR_MIX`` (n_stars, n_types), given
+    its g − r colour: a type confined to a colour range (``STAR_COLOUR_RANGE``) is as common
+    inside it as it must be for its share of all these stars to stay its share in the mix, and
+    the unconfined types share what is left in their mix proportions."""
+    base = np.array(list(_STAR_MIX.values()))
+    allowed = np.ones((len(g_r), len(base)), dtype=bool)
+    for j, kind in enumerate(_STAR_MIX):
+        if kind in STAR_COLOUR_RANGE:
+            low, high = STAR_COLOUR_RANGE[kind]
+            allowed[:, j] = (g_r >= low) & (g_r < high)
+    confined = np.array([kind in STAR_COLOUR_RANGE for kind in _STAR_MIX])
+    share_allowed = allowed.mean(axis=0) if len(g_r) else np.ones(len(base))
+    prob = np.where(allowed & confined, base / np.maximum(share_allowed, 1e-12), 0.0)
+    left = 1.0 - prob.sum(axis=1, keepdims=True)
+    if np.any(left < 0):
+        raise ValueError("star_mix_by_colour: a colour range holds too few stars for its type's share")
+    free = np.where(confined, 0.0, base)
+    return prob + left * free / free.sum()
 
 
 def drw_processes() -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:

@@ -14,7 +14,7 @@ from qzo.io.ztf_files import build_inventory, read_lightcurves
 from qzo.io.ztf_format import ALL_COLUMNS, DRFileName, decode_objectid
 from qzo.simulate.realism import epoch_statistics
 from qzo.simulate.realism import main as realism_main
-from qzo.simulate.variability import drw_processes
+from qzo.simulate.variability import STAR_COLOUR_RANGE, drw_processes, star_mix_by_colour
 from qzo.simulate.ztf import magerr_model
 
 
@@ -139,18 +139,23 @@ def test_duplicates_are_close_pairs_with_split_epochs(sky):
 
 def test_qsos_vary_and_constant_stars_do_not(sky, epochs):
     _, _, _, truth, objects = sky
-    good = epochs[(epochs["catflags"] == 0) & (epochs["mag"] < 19.5)]
+    good = epochs[epochs["catflags"] == 0]
     stats = good.groupby("objectid").agg(
-        std=("mag", "std"), err=("magerr", "median"), n=("mag", "size")
+        std=("mag", "std"), err=("magerr", "median"), n=("mag", "size"), mag=("mag", "median")
     )
-    stats = stats[stats["n"] >= 20]
-    var = objects.set_index("objectid")["source_id"].map(truth.set_index("source_id")["var_type"])
-    ratio = stats["std"] / stats["err"]
-    kind = var.loc[stats.index].astype(str)
+    # Objects brighter than g = 20 (cut on the object, not on its epochs, which would
+    # truncate a variable light curve's spread).
+    stats = stats[(stats["n"] >= 20) & (stats["mag"] < 20.0)]
+    source = objects.set_index("objectid").loc[stats.index, "source_id"]
+    truth = truth.set_index("source_id").loc[source]
+    ratio = stats["std"].to_numpy() / stats["err"].to_numpy()
+    constant = ratio[(truth["var_type"] == "constant").to_numpy()]
+    qso = ratio[(truth["class"] == "qso").to_numpy()]
     # With real ZTF noise most of these QSOs are g ≈ 18.5–19.5, where magerr ≈ 0.05–0.15 mag
     # and DRW rms (SF∞ / √2 ≈ 0.07–0.25 mag) is comparable: variable, but not by far.
-    assert 0.8 < ratio[kind == "constant"].median() < 1.2
-    assert ratio[kind == "drw"].median() > ratio[kind == "constant"].median() + 0.25
+    assert 0.8 < np.median(constant) < 1.2
+    assert len(qso) >= 10
+    assert np.median(qso) > np.median(constant) + 0.25
 
 
 def test_the_drw_processes_span_every_simulated_walk(sky):
@@ -167,6 +172,36 @@ def test_the_drw_processes_span_every_simulated_walk(sky):
         assert len(walks) > 0, name
         assert walks["tau"].between(tau_low, tau_high).all(), name
         assert walks["sf_inf"].between(sf_low, sf_high).all(), name
+
+
+def test_star_mix_confines_types_to_their_colours_and_keeps_their_shares():
+    """Three blue stars and one red: the red one is the only possible LPV, four times as likely
+    to be one as the mix's 1.5 %; the blue ones share the pulsators and CVs; over the four the
+    mix is the base mix."""
+    g_r = np.array([0.5, 0.4, 0.3, 1.2])
+    mix = pd.DataFrame(
+        star_mix_by_colour(g_r),
+        columns=["constant", "red_noise", "pulsator", "eclipsing", "lpv", "cv"],
+    )
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0)
+    np.testing.assert_allclose(mix["lpv"], [0, 0, 0, 0.06])
+    np.testing.assert_allclose(mix["pulsator"], [0.04, 0.04, 0.04, 0])
+    np.testing.assert_allclose(mix["cv"], [0.005 / 0.75] * 3 + [0])
+    np.testing.assert_allclose(
+        mix.mean(), [0.80, 0.12, 0.03, 0.03, 0.015, 0.005], rtol=0, atol=1e-12
+    )
+    # The unconfined types keep their 80 : 12 : 3 proportions in each star.
+    np.testing.assert_allclose(mix["constant"] / mix["red_noise"], 0.80 / 0.12)
+    np.testing.assert_allclose(mix["constant"] / mix["eclipsing"], 0.80 / 0.03)
+
+
+def test_simulated_variable_stars_have_their_types_colours(sky):
+    truth = sky[3]
+    stars = truth[truth["class"] == "star"]
+    for kind, (low, high) in STAR_COLOUR_RANGE.items():
+        of_kind = stars[stars["var_type"] == kind]
+        assert len(of_kind) > 0, kind
+        assert of_kind["g_r"].between(low, high, inclusive="left").all(), kind
 
 
 def test_wise_coverage_and_sdss_labels(sky):
