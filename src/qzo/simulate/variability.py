@@ -109,7 +109,7 @@ def star_mix_by_colour(g_r: np.ndarray) -> np.ndarray:
     prob = np.where(allowed & confined, base / np.maximum(share_allowed, 1e-12), 0.0)
     left = 1.0 - prob.sum(axis=1, keepdims=True)
     if np.any(left < 0):
-        raise ValueError("star_mix_by_colour: a colour range holds too few stars for its type's share")
+        raise ValueError("star_mix_by_colour: a colour range holds too few stars for its share")
     free = np.where(confined, 0.0, base)
     return prob + left * free / free.sum()
 
