@@ -73,6 +73,14 @@ def _class_densities(cfg: dict, b_deg: np.ndarray) -> np.ndarray:
     )
 
 
+def draw_categories(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per row of ``weights`` (n, k), a category index drawn with probability ∝ the row's
+    weights: one uniform per row against the row's cumulative weights."""
+    cum = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cum[:, -1]
+    return (u[:, None] > cum[:, :-1]).sum(axis=1)
+
+
 def _sample_positions_and_classes(cfg: dict, rng: np.random.Generator) -> tuple:
     """Rejection-sample positions with density ∝ total class density, then a class per position."""
     n = cfg["n_sources"]
@@ -85,11 +93,9 @@ def _sample_positions_and_classes(cfg: dict, rng: np.random.Generator) -> tuple:
         dens = _class_densities(cfg, galactic_latitude(ra, dec))
         keep = rng.random(len(ra)) * dmax < dens.sum(1)
         ra, dec, dens = ra[keep], dec[keep], dens[keep]
-        cum = np.cumsum(dens, axis=1)
-        u = rng.random(len(ra)) * cum[:, -1]
         ras.append(ra)
         decs.append(dec)
-        cls.append((u[:, None] > cum).sum(1))
+        cls.append(draw_categories(dens, rng))
         have += len(ra)
     return np.concatenate(ras)[:n], np.concatenate(decs)[:n], np.concatenate(cls)[:n]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from qzo.arrays.hashrng import hashed_uniform
-from qzo.simulate.sky import QSO_Z_RANGE
+from qzo.simulate.sky import QSO_Z_RANGE, draw_categories
 
 VAR_TYPES = ("constant", "drw", "red_noise", "pulsator", "eclipsing", "lpv", "cv")
 _STAR_MIX = {
@@ -65,8 +65,7 @@ def assign_variability(src: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
 
     s = np.flatnonzero(cls == "star")
     kinds = np.array(list(_STAR_MIX))
-    mix = star_mix_by_colour(src["g_r"].to_numpy()[s])
-    var[s] = kinds[(rng.random(len(s))[:, None] > np.cumsum(mix, axis=1)[:, :-1]).sum(axis=1)]
+    var[s] = kinds[draw_categories(star_mix_by_colour(src["g_r"].to_numpy()[s]), rng)]
     for kind, sel in ((k, s[var[s] == k]) for k in kinds):
         m = len(sel)
         if kind == "red_noise":
