@@ -26,6 +26,7 @@ from qzo.io import StrPath
 from qzo.io.atomic import write_json_atomic, write_parquet_atomic
 from qzo.io.inputs import SIMULATION_LAYOUT
 from qzo.io.ztf_format import FILTER_IDS, DRFileName
+from qzo.simulate.extinction import redden
 from qzo.simulate.schedule import field_exposures
 from qzo.simulate.sky import galactic_latitude, offset_positions, sample_sources
 from qzo.simulate.surveys import POSITION_COLUMNS, simulate_surveys
@@ -161,6 +162,7 @@ def simulate_sky(
     root = np.random.SeedSequence(cfg["seed"])
     src_rng, pos_rng, survey_rng = (np.random.default_rng(s) for s in root.spawn(3))
     src = assign_variability(sample_sources(cfg, src_rng), src_rng)
+    src = redden(src, cfg["extinction"], src_rng)
     src = _ztf_positions(src, cfg, pos_rng)
 
     ztf_dir = paths.ztf if cfg["format"] == "files" else paths.ztf.with_name(".ztf_files.partial")

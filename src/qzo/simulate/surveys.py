@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qzo.simulate.extinction import colour_excess, intrinsic_g_r
 from qzo.simulate.sky import offset_positions
 
 _WISE_LIMITS = {"w1": 17.2, "w2": 16.1, "w3": 11.5, "w4": 8.0}  # ~5σ, Vega
@@ -24,10 +25,11 @@ def _scatter(
 
 
 def _colours(src: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Intrinsic colours per class: PS1 r−i, i−z and WISE g−W1, W1−W2, W2−W3, W3−W4."""
+    """Colours per class, from the dust-free g − r, reddened by each source's E(B−V): PS1 r−i,
+    i−z and WISE g−W1, W1−W2, W2−W3, W3−W4."""
     n = len(src)
     cls = src["class"].to_numpy().astype(str)
-    z, g_r = src["z"].to_numpy(), src["g_r"].to_numpy()
+    z, g_r = src["z"].to_numpy(), intrinsic_g_r(src)
     llagn = (src["var_type"].to_numpy().astype(str) == "drw") & (cls == "galaxy")
     q, g, s = cls == "qso", cls == "galaxy", cls == "star"
     nrm = rng.standard_normal((6, n))
@@ -55,13 +57,14 @@ def _colours(src: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarra
         0.1 + 0.1 * nrm[4],
     )
     w3_w4 = np.select([q, g], [2.5 + 0.3 * nrm[5], 2.2 + 0.3 * nrm[5]], 0.1 + 0.2 * nrm[5])
+    ebv = src["ebv"].to_numpy()
     return {
-        "r_i": r_i,
-        "i_z": i_z,
-        "g_w1": g_w1,
-        "w1_w2": w1_w2,
-        "w2_w3": w2_w3,
-        "w3_w4": w3_w4,
+        "r_i": r_i + colour_excess(ebv, "r", "i"),
+        "i_z": i_z + colour_excess(ebv, "i", "z"),
+        "g_w1": g_w1 + colour_excess(ebv, "g", "w1"),
+        "w1_w2": w1_w2 + colour_excess(ebv, "w1", "w2"),
+        "w2_w3": w2_w3 + colour_excess(ebv, "w2", "w3"),
+        "w3_w4": w3_w4 + colour_excess(ebv, "w3", "w4"),
         "is_star": s,
     }
 
@@ -229,7 +232,7 @@ def sdss_specobj(src: pd.DataFrame, cfg: dict, rng: np.random.Generator) -> tupl
     bad = ~np.isin(warn, [0, 16])
     z = np.where(bad, rng.uniform(0, 3, n), z)  # failed redshift fits are unreliable
     llagn = src["var_type"].to_numpy().astype(str)[rows] == "drw"
-    g_r = src["g_r"].to_numpy()[rows]
+    g_r = intrinsic_g_r(src)[rows]
     star_type = _STAR_TYPES[
         np.clip(np.digitize(g_r, [0.0, 0.3, 0.4, 0.5, 0.7, 1.0, 1.2, 1.4]), 0, 8)
     ]
