@@ -45,6 +45,9 @@ rule astromer_finetune:
         log_file("astromer_finetune.log"),
     benchmark:
         bench_file("astromer_finetune.tsv")
+    # Inference, the export and the catalogs wait on this job, the XGBoost models on all six:
+    # it starts first, beside the folds, rather than alone after them.
+    priority: 1
     conda:
         "../envs/gpu.yaml"
     # TensorFlow takes the job's threads; six fine-tuning jobs (this and the folds) run side by
