@@ -53,6 +53,16 @@ def test_tiny_run_validates_every_simulated_object(tiny_run):
         assert (tiny_run / "benchmarks" / f"{rule}.tsv").exists()
 
 
+def test_the_classifier_starts_beside_the_first_fold(tiny_run):
+    """Inference and the catalogs wait on the classifier, so it starts with the first fold job
+    after stage 1 (rule priority), not alone after the folds on one of the two cores."""
+    first_run = sorted((tiny_run / ".snakemake" / "log").glob("*.snakemake.log"))[0]
+    lines = first_run.read_text().splitlines()
+    started = [line.split()[1].rstrip(":") for line in lines if line.startswith("localrule ")]
+    after_stage_1 = started[started.index("astromer_pretrain") + 1 :]
+    assert sorted(after_stage_1[:2]) == ["astromer_finetune", "astromer_finetune_fold"]
+
+
 def test_shards_account_for_every_object(tiny_run):
     inventory = json.loads((tiny_run / "results/inputs/ztf_inventory.json").read_text())
     acc = json.loads((tiny_run / "results/preprocess/summary.json").read_text())
