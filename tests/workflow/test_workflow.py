@@ -31,6 +31,7 @@ from qzo.products.catalog import (
     any_qso,
     qzo_selection,
 )
+from qzo.studies.label_support import main as label_support_main
 from qzo.studies.shallow_catalog import main as shallow_catalog_main
 from qzo.studies.transformer import main as study_main
 from qzo.testing.reference import duplicates_reference
@@ -549,6 +550,34 @@ def test_shallow_catalog_study_scores_and_checks_the_calibration(tiny_run, tmp_p
     assert fitted["labelled_rows"] == (labels["split"] == "val").sum()
     text = (out / "calibration.md").read_text()
     assert text.startswith("Calibration check with shallow-feature catalog models")
+
+
+def test_label_support_study_splits_each_catalog_inside_and_outside(tiny_run, tmp_path):
+    """python -m qzo.studies.label_support: QZO, QZO_calibrated and the test split, each
+    inside and outside the labelled set's support, with the simulated truth's counts."""
+    out = tmp_path / "support"
+    arguments = [str(tiny_run / "results"), "--config", *TINY_RUN_CONFIG, "--out", str(out)]
+    label_support_main([*arguments, "--quantiles", "0.9", "0.99"])
+    table = pd.read_csv(out / "label_support.csv").set_index(["quantile", "selection", "part"])
+    labels = pd.read_parquet(tiny_run / "results/labels/training_set.parquet")
+    sizes = {
+        "QZO": len(pd.read_parquet(tiny_run / "results/catalog/QZO.parquet")),
+        "QZO_calibrated": len(pd.read_parquet(tiny_run / "results/catalog/QZO_calibrated.parquet")),
+        "test split": int((labels["split"] == "test").sum()),
+    }
+    for quantile in (0.9, 0.99):
+        for name, size in sizes.items():
+            part = table.loc[(quantile, name)]
+            assert part.loc["all", "rows"] == size
+            assert part.loc["inside", "rows"] + part.loc["outside", "rows"] == size
+            assert (
+                part.loc["inside", "true_qsos"] + part.loc["outside", "true_qsos"]
+                == (part.loc["all", "true_qsos"])
+            )
+    # A stricter quantile puts fewer test objects outside.
+    outside = table.xs("outside", level="part")["rows"]
+    assert outside[(0.99, "test split")] <= outside[(0.9, "test split")]
+    assert (out / "label_support.md").read_text().startswith("The catalogs of ")
 
 
 def test_the_evaluation_compares_the_models_cross_fitted_on_every_train_object(tiny_run):

@@ -1,0 +1,143 @@
+"""Whether an object looks like any labelled one: its distance to the labelled set in the space
+of its observables, in units of the distances held-out labelled objects have.
+
+Every classifier here learns from SDSS spectra, and an object unlike all of them gets whatever
+probabilities the trees' last splits give it. On the simulated sky that is what fills QZO with
+faint long-period variables: none of the labelled stars is both faint and that variable, so the
+models have never seen one (docs/method.md, "Calibration"). The same holds on the real sky for
+any population the spectroscopic targeting missed. The test here makes no use of the class:
+
+- the space: ``mag_median``, light-curve statistics that tell how and how much an object varies
+  (the heavy-tailed ones as log10), and, where AllWISE has a counterpart, W1, W1 − W2 and
+  W2 − W3; each standardised by the labelled objects' median and 16-84 % range;
+- objects with and without WISE are compared only with labelled objects of the same kind, each
+  kind in its own space;
+- an object's distance is that to its ``neighbours``-th nearest labelled object, divided by the
+  ``quantile`` of the same distance over reference labelled objects the tree does not hold
+  (the val split): above 1, it is farther from the labels than all but ``1 − quantile`` of
+  the labelled objects themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+#: Light-curve statistics of the support space (``lc_*`` feature columns).
+LIGHT_CURVE_SUPPORT = [
+    "lc_amplitude",
+    "lc_standard_deviation",
+    "lc_inter_percentile_range_10",
+    "lc_chi2",
+    "lc_eta_e",
+    "lc_periodogram_period_0",
+    "lc_periodogram_period_s_to_n_0",
+    "lc_skew",
+    "lc_kurtosis",
+    "lc_stetson_k",
+    "lc_otsu_mean_diff",
+]
+#: Those taken as log10 (positive and spanning decades).
+LOG_SUPPORT = {
+    "lc_amplitude",
+    "lc_standard_deviation",
+    "lc_inter_percentile_range_10",
+    "lc_chi2",
+    "lc_eta_e",
+    "lc_periodogram_period_0",
+}
+#: The AllWISE columns of the space, for objects with a counterpart.
+WISE_SUPPORT = ["wise_w1", "wise_w1_w2", "wise_w2_w3"]
+#: Every column the support needs.
+SUPPORT_COLUMNS = ["mag_median", *LIGHT_CURVE_SUPPORT, *WISE_SUPPORT]
+
+
+@dataclass
+class _Space:
+    """One kind of object (with or without WISE): its columns, scaling, tree and threshold."""
+
+    columns: list[str]
+    centre: np.ndarray
+    scale: np.ndarray
+    tree: cKDTree
+    threshold: float
+
+    def coordinates(self, frame: pd.DataFrame) -> np.ndarray:
+        return (_values(frame, self.columns) - self.centre) / self.scale
+
+
+@dataclass
+class LabelSupport:
+    """The labelled set as a reference for :func:`label_distance`."""
+
+    spaces: dict[bool, _Space]  # by whether the objects have WISE
+    neighbours: int
+    quantile: float
+
+
+def has_wise(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows have an AllWISE counterpart (every WISE column of the space given)."""
+    return frame[WISE_SUPPORT].notna().all(axis=1).to_numpy()
+
+
+def _values(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as float64, log10 where :data:`LOG_SUPPORT` says; a missing or non-finite
+    statistic (too few epochs) becomes NaN, filled by the caller."""
+    values = frame[columns].to_numpy(np.float64, na_value=np.nan).copy()
+    for j, name in enumerate(columns):
+        if name in LOG_SUPPORT:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values[:, j] = np.log10(values[:, j])
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def _distances(space: _Space, frame: pd.DataFrame, neighbours: int) -> np.ndarray:
+    """Each row's distance to its ``neighbours``-th nearest labelled object of ``space``; a
+    missing coordinate counts as the labelled median (0 once standardised)."""
+    coords = np.nan_to_num(space.coordinates(frame), nan=0.0)
+    k = min(neighbours, space.tree.n)
+    dist, _ = space.tree.query(coords, k=[k])
+    return dist[:, 0]
+
+
+def fit_label_support(
+    labelled: pd.DataFrame, reference: pd.DataFrame, *, neighbours: int = 5, quantile: float = 0.99
+) -> LabelSupport:
+    """The support of the ``labelled`` objects (their :data:`SUPPORT_COLUMNS`), its distance
+    unit set by the ``reference`` objects (labelled, but not in ``labelled``); a kind of
+    object (with or without WISE) missing from either has no support."""
+    if neighbours < 1 or not 0 < quantile < 1:
+        raise ValueError(f"neighbours {neighbours} (≥ 1), quantile {quantile} (in (0, 1))")
+    spaces = {}
+    for wise in (True, False):
+        columns = ["mag_median", *LIGHT_CURVE_SUPPORT] + (WISE_SUPPORT if wise else [])
+        rows, ref = labelled[has_wise(labelled) == wise], reference[has_wise(reference) == wise]
+        if len(rows) == 0 or len(ref) == 0:
+            continue  # no labels of this kind: its objects are outside (label_distance)
+        values = _values(rows, columns)
+        centre = np.nanmedian(values, axis=0)
+        high, low = np.nanpercentile(values, [84, 16], axis=0)
+        scale = np.where(high > low, high - low, 1.0)
+        points = np.nan_to_num((values - centre) / scale, nan=0.0)
+        space = _Space(columns, centre, scale, cKDTree(points), 1.0)
+        unit = float(np.quantile(_distances(space, ref, neighbours), quantile))
+        space.threshold = max(unit, np.finfo(np.float64).tiny)
+        spaces[wise] = space
+    return LabelSupport(spaces, neighbours, quantile)
+
+
+def label_distance(support: LabelSupport, frame: pd.DataFrame) -> np.ndarray:
+    """Each row's distance to the labelled set in units of the reference objects' ``quantile``
+    distance (:func:`fit_label_support`): above 1, outside the labels' support; infinite for
+    a kind (with or without WISE) that no labelled and reference objects share."""
+    out = np.full(len(frame), np.inf)
+    wise = has_wise(frame)
+    for kind, space in support.spaces.items():
+        rows = wise == kind
+        if rows.any():
+            out[rows] = _distances(space, frame[rows], support.neighbours) / space.threshold
+    return out
