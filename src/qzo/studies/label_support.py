@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from qzo.models.support import SUPPORT_COLUMNS, fit_label_support, label_distance
@@ -33,12 +34,13 @@ def support_rows(
     """The rows of one selection (objects' ``distance`` indexed by objectid): all, inside and
     outside the support, with the truth's counts when given."""
     rows = []
+    values = distance.to_numpy()
     for part, keep in (
-        ("all", distance == distance),
-        ("inside", distance <= 1),
-        ("outside", distance > 1),
+        ("all", np.ones(len(values), bool)),
+        ("inside", values <= 1),
+        ("outside", values > 1),
     ):
-        ids = distance.index[keep.to_numpy()]
+        ids = distance.index[keep]
         row: dict = {"quantile": quantile, "selection": name, "part": part, "rows": len(ids)}
         row["share"] = len(ids) / len(distance) if len(distance) else float("nan")
         if truth_kinds is not None:
