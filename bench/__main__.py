@@ -20,6 +20,7 @@ BENCHMARKS = [
     "astromer_train",
     "crossmatch",
     "xgb_infer",
+    "label_support",
     "pipeline",
 ]
 

@@ -70,6 +70,7 @@ def synthetic_features(n: int, rng) -> pd.DataFrame:
     frame["wise_sep_arcsec"] = np.where(has_wise, rng.uniform(0, 1, n), np.nan).astype(np.float32)
     frame["_healpix_29"] = healpix_29(frame["ra"].to_numpy(), frame["dec"].to_numpy())
     frame["in_training_set"] = False  # set by predict_shard from the training predictions
+    frame["label_distance"] = np.float32(0.0)  # set by predict_shard from the label support
     return frame
 
 

@@ -8,6 +8,7 @@ rule xgb_train:
             results("astromer/folds/fold{fold}/predictions.parquet"),
             fold=range(config["labels"]["stacking_folds"]),
         ),
+        support=results("xgb/label_support.npz"),
     output:
         models=expand(results("xgb/models/{model}.json"), model=XGB_MODELS),
         predictions=results("xgb/training_predictions.parquet"),
@@ -37,10 +38,33 @@ rule xgb_train:
         "../workflow/scripts/xgb_train.py"
 
 
+rule label_support:
+    """How far each object lies from the labelled set, without its class: the train split's
+    objects in magnitude, light-curve statistics and WISE colours, the unit from the val
+    split's (docs/method.md, "Objects unlike the labels")."""
+    input:
+        training_set=results("labels/training_set.parquet"),
+    output:
+        support=results("xgb/label_support.npz"),
+    log:
+        log_file("label_support.log"),
+    benchmark:
+        bench_file("label_support.tsv")
+    conda:
+        "../envs/cpu.yaml"
+    params:
+        settings=config["catalog"]["label_support"],
+        # The training objects' feature tables, as for xgb_train.
+        features=get_features_template,
+    script:
+        "../workflow/scripts/label_support.py"
+
+
 rule xgb_infer:
     """p_*, p_WISE_* and redshift for a group of shards (the astromer_infer groups)."""
     input:
         models=expand(results("xgb/models/{model}.json"), model=XGB_MODELS),
+        support=results("xgb/label_support.npz"),
         light_curve=get_xgb_infer_light_curve,
         # The labelled objects' out-of-fold light-curve probabilities (train.csv's inputs).
         training_predictions=results("xgb/training_predictions.parquet"),

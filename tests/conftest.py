@@ -123,6 +123,7 @@ CUTS = {
     "mag_cut_slope": 80,
     "mag_cut_intercept": 20.375,
     "in_training_set_column": True,
+    "label_distance_column": True,
     "calibrated_columns": True,
 }
 #: A calibration (rule ``calibrate``'s JSON) that leaves the ZTF model's probabilities as they

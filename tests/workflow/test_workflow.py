@@ -252,10 +252,20 @@ def test_catalogs_hold_every_object_with_their_columns_and_cuts(tiny_run):
     assert len(full) == acc["objects_out"] and full["ID"].is_unique
     assert set(full["ID"]) == set(objects["objectid"])
     all_qso = pd.read_csv(tiny_run / "results/catalog/ZTF_all_QSO.csv")
-    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert list(all_qso.columns) == [
+        *CATALOG_COLUMNS,
+        "in_training_set",
+        "label_distance",
+        *CALIBRATED_COLUMNS,
+    ]
     assert sorted(all_qso["ID"]) == sorted(full.loc[any_qso(full), "ID"])
     qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
-    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert list(qzo.columns) == [
+        *QZO_COLUMNS,
+        "in_training_set",
+        "label_distance",
+        *CALIBRATED_COLUMNS,
+    ]
     assert len(qzo) == summary["QZO"]
     assert sorted(qzo["ID"]) == sorted(full.loc[qzo_selection(full, CUTS), "ID"])
     assert (qzo["p_WISE_QSO"] > 0.9).all()
@@ -333,6 +343,10 @@ def test_evaluation_tables_hold_numbers_and_figures_exist(tiny_run):
     assert truth.loc["QZO", "rows"] == len(pd.read_csv(tiny_run / "results/catalog/QZO.csv"))
     calibrated = pd.read_csv(tiny_run / "results/catalog/QZO_calibrated.csv")
     assert truth.loc["QZO_calibrated", "rows"] == len(calibrated)
+    # QZO's rows among the labelled objects (label_distance ≤ 1) are scored beside it.
+    qzo = pd.read_csv(tiny_run / "results/catalog/QZO.csv")
+    assert qzo["label_distance"].notna().all() and (qzo["label_distance"] >= 0).all()
+    assert truth.loc["QZO inside the labels", "rows"] == (qzo["label_distance"] <= 1).sum()
     # The catalogs by kind of source add up to their rows; their QSOs are the truth table's.
     kinds = pd.read_csv(out / "contaminants.csv")
     per_catalog = kinds.groupby("catalog")["rows"].sum()

@@ -21,10 +21,14 @@ any population the spectroscopic targeting missed. The test here makes no use of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
+
+from qzo.io import StrPath
+from qzo.io.atomic import atomic_path
 
 #: Light-curve statistics of the support space (``lc_*`` feature columns).
 LIGHT_CURVE_SUPPORT = [
@@ -130,6 +134,18 @@ def fit_label_support(
     return LabelSupport(spaces, neighbours, quantile)
 
 
+def fit_on_splits(labelled: pd.DataFrame, *, neighbours: int, quantile: float) -> LabelSupport:
+    """:func:`fit_label_support` on the ``train`` rows of ``labelled`` (by its ``split``
+    column), the unit from its ``val`` rows."""
+    split = labelled["split"].to_numpy()
+    return fit_label_support(
+        labelled[split == "train"],
+        labelled[split == "val"],
+        neighbours=neighbours,
+        quantile=quantile,
+    )
+
+
 def label_distance(support: LabelSupport, frame: pd.DataFrame) -> np.ndarray:
     """Each row's distance to the labelled set in units of the reference objects' ``quantile``
     distance (:func:`fit_label_support`): above 1, outside the labels' support; infinite for
@@ -141,3 +157,36 @@ def label_distance(support: LabelSupport, frame: pd.DataFrame) -> np.ndarray:
         if rows.any():
             out[rows] = _distances(space, frame[rows], support.neighbours) / space.threshold
     return out
+
+
+def save_label_support(support: LabelSupport, path: StrPath) -> None:
+    """The support as one ``.npz`` (each space's labelled coordinates, scaling and unit),
+    written atomically; :func:`load_label_support` rebuilds the trees."""
+    arrays: dict[str, Any] = {
+        "neighbours": np.array(support.neighbours),
+        "quantile": np.array(support.quantile),
+    }
+    for wise, space in support.spaces.items():
+        key = "wise" if wise else "no_wise"
+        arrays[f"{key}/columns"] = np.array(space.columns)
+        arrays[f"{key}/centre"], arrays[f"{key}/scale"] = space.centre, space.scale
+        arrays[f"{key}/points"] = space.tree.data
+        arrays[f"{key}/threshold"] = np.array(space.threshold)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load_label_support(path: StrPath) -> LabelSupport:
+    """A support written by :func:`save_label_support`."""
+    with np.load(path) as saved:
+        spaces = {}
+        for wise, key in ((True, "wise"), (False, "no_wise")):
+            if f"{key}/points" in saved.files:
+                spaces[wise] = _Space(
+                    [str(c) for c in saved[f"{key}/columns"]],
+                    saved[f"{key}/centre"],
+                    saved[f"{key}/scale"],
+                    cKDTree(saved[f"{key}/points"]),
+                    float(saved[f"{key}/threshold"]),
+                )
+        return LabelSupport(spaces, int(saved["neighbours"]), float(saved["quantile"]))

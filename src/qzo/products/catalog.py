@@ -36,6 +36,7 @@ from qzo.io.atomic import atomic_path, write_parquet_atomic
 from qzo.io.hats_metadata import write_hats_metadata
 from qzo.models.calibration import apply_calibration, calibrated_columns
 from qzo.models.metrics import magnitude_cut
+from qzo.models.support import LabelSupport, label_distance
 from qzo.models.xgb import (
     CATALOG_CLASSIFIERS,
     LC_PROBABILITIES,
@@ -72,6 +73,8 @@ TRAIN_COLUMNS = [c for c in CATALOG_COLUMNS if c not in ("ID", "is_duplicate")] 
 #: Objects the catalog's models were fitted on (train split) or stopped early on (val split):
 #: their probabilities are not out-of-sample.
 IN_TRAINING_SET = "in_training_set"
+#: Each object's distance to the labelled set (``qzo.models.support``).
+LABEL_DISTANCE = "label_distance"
 FITTED_SPLITS = ("train", "val")
 #: The calibrated probabilities of both models (``rule calibrate``).
 CALIBRATED_COLUMNS = [c for name in CATALOG_CLASSIFIERS for c in calibrated_columns(name)]
@@ -82,17 +85,20 @@ EXTRA_COLUMNS = [
     "wise_sep_arcsec",
     *LC_PROBABILITIES,
     IN_TRAINING_SET,
+    LABEL_DISTANCE,
     *CALIBRATED_COLUMNS,
     HEALPIX_29,
 ]
 
 
 def published_columns(columns: Sequence[str], cuts: Mapping[str, Any]) -> list[str]:
-    """A catalog's columns: ``columns`` (Table 6's), then ``in_training_set`` and the calibrated
-    probabilities unless the config section ``catalog`` (``cuts``) turns them off."""
+    """A catalog's columns: ``columns`` (Table 6's), then ``in_training_set``, ``label_distance``
+    and the calibrated probabilities unless the config section ``catalog`` (``cuts``) turns
+    them off."""
     return [
         *columns,
         *([IN_TRAINING_SET] if cuts["in_training_set_column"] else []),
+        *([LABEL_DISTANCE] if cuts["label_distance_column"] else []),
         *(CALIBRATED_COLUMNS if cuts["calibrated_columns"] else []),
     ]
 
@@ -147,6 +153,7 @@ def predict_shard(
     features: pd.DataFrame,
     light_curve: pd.DataFrame,
     models: dict,
+    support: LabelSupport,
     training: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`predict_objects` for one shard's feature rows and light-curve probabilities
@@ -157,7 +164,8 @@ def predict_shard(
     ``split`` and ``p_lc_*`` indexed by ``objectid``) get the light-curve probabilities
     XGBoost saw for them (out-of-fold on the train split) instead of the full classifier's,
     which was trained on them, so their catalog probabilities are ``train.csv``'s;
-    ``in_training_set`` marks the train and val splits."""
+    ``in_training_set`` marks the train and val splits. ``label_distance`` is each object's
+    distance to the labelled set (``support``, rule ``label_support``)."""
     merged = features.merge(
         light_curve[["objectid", *LC_PROBABILITIES]], on="objectid", how="inner", validate="1:1"
     )
@@ -166,6 +174,7 @@ def predict_shard(
             f"shard {shard}: {len(features)} objects with features, {len(light_curve)} with "
             f"light-curve probabilities, {len(merged)} with both"
         )
+    merged[LABEL_DISTANCE] = label_distance(support, merged).astype(np.float32)
     merged[IN_TRAINING_SET] = False
     if training is not None:
         rows = merged["objectid"].isin(training.index).to_numpy()

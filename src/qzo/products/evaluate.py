@@ -31,7 +31,12 @@ from qzo.models.metrics import (
     interval,
 )
 from qzo.models.xgb import QSO, fit_classifier, predict_proba
-from qzo.products.catalog import CALIBRATED_QZO_PROBABILITY, any_qso, qzo_selection
+from qzo.products.catalog import (
+    CALIBRATED_QZO_PROBABILITY,
+    LABEL_DISTANCE,
+    any_qso,
+    qzo_selection,
+)
 from qzo.simulate.variability import drw_processes
 from qzo.sky.healpix import HEALPIX_29
 from qzo.training.stacking import cross_fitted_classes
@@ -52,6 +57,7 @@ _SKY_COLUMNS = [
     "p_WISE_QSO",
     "p_WISE_star",
     CALIBRATED_QZO_PROBABILITY,
+    LABEL_DISTANCE,
     HEALPIX_29,
 ]
 #: The selections whose predicted purity and completeness are checked (:func:`calibration_table`):
@@ -148,7 +154,29 @@ TRUTH_CATALOGS = {
     "QZO": "non-duplicates",
     "QZO_calibrated": "non-duplicates",
     "ZTF_all_QSO": "all objects",
+    "QZO inside the labels": "non-duplicates",
+    "QZO_calibrated inside the labels": "non-duplicates",
 }
+
+
+def inside_labels(frame: pd.DataFrame) -> np.ndarray:
+    """The rows whose ``label_distance`` is at most 1: among the labelled objects
+    (``qzo.models.support``)."""
+    return frame[LABEL_DISTANCE].to_numpy(np.float64) <= 1.0
+
+
+def truth_selections(frame: pd.DataFrame, cfg: dict) -> dict[str, np.ndarray]:
+    """Each catalog of :data:`TRUTH_CATALOGS` as a mask over ``frame``'s rows."""
+    qzo = qzo_selection(frame, cfg)
+    qzo_calibrated = qzo_selection(frame, cfg, CALIBRATED_QZO_PROBABILITY)
+    inside = inside_labels(frame)
+    return {
+        "QZO": qzo,
+        "QZO_calibrated": qzo_calibrated,
+        "ZTF_all_QSO": any_qso(frame),
+        "QZO inside the labels": qzo & inside,
+        "QZO_calibrated inside the labels": qzo_calibrated & inside,
+    }
 
 
 class SkyCounts:
@@ -210,7 +238,7 @@ class SkyCounts:
             self.preprocessed_qso_sources.update(source[is_qso].tolist())
             kinds = self.truth.kinds.reindex(frame["ID"]).to_numpy()
             populations = {"non-duplicates": eligible, "all objects": np.ones(len(frame), bool)}
-            catalogs = {"QZO": qzo, "QZO_calibrated": qzo_calibrated, "ZTF_all_QSO": any_qso(frame)}
+            catalogs = truth_selections(frame, self.cfg)
             for name, chosen in {**catalogs, **populations}.items():
                 found = pd.Series(kinds[chosen]).value_counts()
                 self.kind_counts[name] = self.kind_counts[name].add(found, fill_value=0)
@@ -519,11 +547,7 @@ def truth_table(counts: SkyCounts, test: pd.DataFrame, cfg: dict) -> pd.DataFram
     qso_sources = counts.truth.input_qso_sources
     rows = []
     is_qso = class_labels(test) == QSO
-    selections = {
-        "QZO": qzo_selection(test, cfg),
-        "QZO_calibrated": qzo_selection(test, cfg, CALIBRATED_QZO_PROBABILITY),
-        "ZTF_all_QSO": any_qso(test),
-    }
+    selections = truth_selections(test, cfg)
     for name, (tp, selected, n_true) in counts.truth_counts.items():
         chosen = counts.selected_sources[name]
         found = len(chosen & qso_sources)

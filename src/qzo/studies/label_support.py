@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from qzo.models.support import SUPPORT_COLUMNS, fit_label_support, label_distance
+from qzo.models.support import SUPPORT_COLUMNS, fit_on_splits, label_distance
 from qzo.products.evaluate import read_truth, write_table
 from qzo.studies import study_config, study_parser
 
@@ -77,12 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kinds = read_truth(simulated / "sources.parquet", simulated / "objects.parquet").kinds
     rows = []
     for quantile in args.quantiles:
-        support = fit_label_support(
-            labelled[labelled["split"] == "train"],
-            labelled[labelled["split"] == "val"],
-            neighbours=args.neighbours,
-            quantile=quantile,
-        )
+        support = fit_on_splits(labelled, neighbours=args.neighbours, quantile=quantile)
         for name, ids in selections.items():
             distance = pd.Series(label_distance(support, features.loc[ids]), index=ids.to_numpy())
             rows.extend(support_rows(name, distance, quantile, kinds))

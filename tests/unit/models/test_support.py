@@ -10,7 +10,10 @@ from qzo.models.support import (
     SUPPORT_COLUMNS,
     WISE_SUPPORT,
     fit_label_support,
+    fit_on_splits,
     label_distance,
+    load_label_support,
+    save_label_support,
 )
 
 
@@ -84,3 +87,18 @@ def test_a_kind_without_labels_is_outside_and_bad_settings_are_refused():
         fit_label_support(labelled, reference, quantile=1.0)
     with pytest.raises(ValueError, match="neighbours"):
         fit_label_support(labelled, reference, neighbours=0)
+
+
+def test_a_saved_support_measures_the_same_distances(tmp_path):
+    rng = np.random.default_rng(6)
+    labelled = pd.concat([objects(150, rng), objects(150, rng, wise=False)], ignore_index=True)
+    reference = pd.concat([objects(60, rng), objects(60, rng, wise=False)], ignore_index=True)
+    labelled["split"], reference["split"] = "train", "val"
+    support = fit_on_splits(pd.concat([labelled, reference]), neighbours=4, quantile=0.95)
+    save_label_support(support, tmp_path / "support.npz")
+    loaded = load_label_support(tmp_path / "support.npz")
+    probe = pd.concat([objects(20, rng), objects(20, rng, wise=False)], ignore_index=True)
+    assert np.array_equal(label_distance(loaded, probe), label_distance(support, probe))
+    assert (loaded.neighbours, loaded.quantile) == (4, 0.95)
+    # The unit comes from the val rows alone: 5 % of them (3 of 60 per kind) lie beyond it.
+    assert np.sum(label_distance(loaded, reference) > 1) == 6

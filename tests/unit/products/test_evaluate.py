@@ -110,6 +110,7 @@ def sky_rows(ids, p_wise_qso, **columns) -> pd.DataFrame:
             "p_QSO": [0.4] * n,
             "p_star": [0.1] * n,
             "p_WISE_QSO": p_wise_qso,
+            "label_distance": [0.5] * n,
             "_healpix_29": [0] * n,
         }
         | columns
@@ -167,6 +168,7 @@ def test_table4_counts_non_duplicates_above_each_threshold_over_shards():
             "is_duplicate": [False, False],
             "mag_median": [18.0, 18.0],
             "n_obs": [100, 100],
+            "label_distance": [0.5, 0.5],
         }
     )
     rows = truth_table(counts, test, CFG).set_index("catalog")

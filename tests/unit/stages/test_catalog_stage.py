@@ -29,6 +29,7 @@ def _group(path, shard, ids, ra, dec, **over):
     for col in ("snr_mean", "timespan", "wise_sep_arcsec", "p_lc_galaxy", "p_lc_QSO", "p_lc_star"):
         frame[col] = np.float32(0.5)
     frame["in_training_set"] = [i == 1 for i in ids]  # object 1 is a training object
+    frame["label_distance"] = np.float32(0.5)
     frame["_healpix_29"] = healpix_29(np.asarray(ra), np.asarray(dec))
     frame["shard"] = shard
     frame.to_parquet(path)
@@ -84,10 +85,20 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     assert counts["objects"] == 3 and counts["QZO"] == 1 and counts["ZTF_all_QSO"] == 2
     assert json.loads(out["summary"].read_text()) == counts
     all_qso = pacsv.read_csv(out["all_qso_csv"]).to_pandas()
-    assert list(all_qso.columns) == [*CATALOG_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert list(all_qso.columns) == [
+        *CATALOG_COLUMNS,
+        "in_training_set",
+        "label_distance",
+        *CALIBRATED_COLUMNS,
+    ]
     assert list(all_qso["ID"]) == [3, 2] and not all_qso["in_training_set"].any()
     qzo = pacsv.read_csv(out["qzo_csv"]).to_pandas()
-    assert list(qzo.columns) == [*QZO_COLUMNS, "in_training_set", *CALIBRATED_COLUMNS]
+    assert list(qzo.columns) == [
+        *QZO_COLUMNS,
+        "in_training_set",
+        "label_distance",
+        *CALIBRATED_COLUMNS,
+    ]
     assert list(qzo["ID"]) == [3]
     # Object 3's ZTF + WISE QSO odds divided by 10: 0.095 / (0.05 + 0.095 + 0.0).
     assert qzo["p_WISE_cal_QSO"].iloc[0] == pytest.approx(0.095 / 0.145, rel=1e-6)
@@ -109,7 +120,12 @@ def test_catalog_merge_writes_the_published_columns_and_checks_counts(tmp_path):
     # Table 6's columns only, when asked.
     plain = {
         **inputs,
-        "cuts": {**CUTS, "in_training_set_column": False, "calibrated_columns": False},
+        "cuts": {
+            **CUTS,
+            "in_training_set_column": False,
+            "label_distance_column": False,
+            "calibrated_columns": False,
+        },
     }
     catalog(groups=groups, **plain, **out)
     assert list(pacsv.read_csv(out["qzo_csv"]).to_pandas().columns) == QZO_COLUMNS
