@@ -109,13 +109,25 @@ def _distances(space: _Space, frame: pd.DataFrame, neighbours: int) -> np.ndarra
 
 
 def fit_label_support(
-    labelled: pd.DataFrame, reference: pd.DataFrame, *, neighbours: int = 5, quantile: float = 0.99
+    labelled: pd.DataFrame,
+    reference: pd.DataFrame,
+    *,
+    neighbours: int = 5,
+    quantile: float = 0.99,
+    max_labelled: int | None = None,
+    seed: int = 0,
 ) -> LabelSupport:
     """The support of the ``labelled`` objects (their :data:`SUPPORT_COLUMNS`), its distance
     unit set by the ``reference`` objects (labelled, but not in ``labelled``); a kind of
-    object (with or without WISE) missing from either has no support."""
+    object (with or without WISE) missing from either has no support. With ``max_labelled``,
+    each kind's tree holds a seeded random sample of at most that many labelled objects (the
+    query cost grows with the tree); the unit is measured against the same sample, so the
+    share of reference objects beyond 1 stays 1 − ``quantile``."""
     if neighbours < 1 or not 0 < quantile < 1:
         raise ValueError(f"neighbours {neighbours} (≥ 1), quantile {quantile} (in (0, 1))")
+    if max_labelled is not None and max_labelled < neighbours:
+        raise ValueError(f"max_labelled {max_labelled}: fewer than neighbours {neighbours}")
+    rng = np.random.default_rng(seed)
     spaces = {}
     for wise in (True, False):
         columns = ["mag_median", *LIGHT_CURVE_SUPPORT] + (WISE_SUPPORT if wise else [])
@@ -127,6 +139,8 @@ def fit_label_support(
         high, low = np.nanpercentile(values, [84, 16], axis=0)
         scale = np.where(high > low, high - low, 1.0)
         points = np.nan_to_num((values - centre) / scale, nan=0.0)
+        if max_labelled is not None and len(points) > max_labelled:
+            points = points[np.sort(rng.choice(len(points), max_labelled, replace=False))]
         space = _Space(columns, centre, scale, cKDTree(points), 1.0)
         unit = float(np.quantile(_distances(space, ref, neighbours), quantile))
         space.threshold = max(unit, np.finfo(np.float64).tiny)
@@ -134,7 +148,9 @@ def fit_label_support(
     return LabelSupport(spaces, neighbours, quantile)
 
 
-def fit_on_splits(labelled: pd.DataFrame, *, neighbours: int, quantile: float) -> LabelSupport:
+def fit_on_splits(
+    labelled: pd.DataFrame, *, neighbours: int, quantile: float, max_labelled: int | None = None
+) -> LabelSupport:
     """:func:`fit_label_support` on the ``train`` rows of ``labelled`` (by its ``split``
     column), the unit from its ``val`` rows."""
     split = labelled["split"].to_numpy()
@@ -143,6 +159,7 @@ def fit_on_splits(labelled: pd.DataFrame, *, neighbours: int, quantile: float) -
         labelled[split == "val"],
         neighbours=neighbours,
         quantile=quantile,
+        max_labelled=max_labelled,
     )
 
 

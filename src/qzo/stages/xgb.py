@@ -100,7 +100,13 @@ def label_support(
     labels = pq.read_table(training_set, columns=["objectid", "split", "shard"]).to_pandas()
     rows = read_features(features, labels, ["objectid", *SUPPORT_COLUMNS]).set_index("objectid")
     rows = rows.loc[labels["objectid"]].assign(split=labels["split"].to_numpy())
-    fitted = fit_on_splits(rows, neighbours=settings["neighbours"], quantile=settings["quantile"])
+    fitted = fit_on_splits(
+        rows,
+        neighbours=settings["neighbours"],
+        quantile=settings["quantile"],
+        max_labelled=settings["max_labelled"],
+    )
+
     save_label_support(fitted, support)
     summary = {
         ("with WISE" if wise else "without WISE"): {

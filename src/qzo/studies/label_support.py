@@ -2,14 +2,14 @@
 simulated sky, what they are.
 
 ``python -m qzo.studies.label_support RESULTS_DIR --config CONFIG [CONFIG ...] --out DIR
-[--neighbours K] [--quantiles Q ...]`` (RESULTS_DIR: a run with its catalogs; CONFIG: its
-config files)
+[--quantiles Q ...]`` (RESULTS_DIR: a run with its catalogs; CONFIG: its config files)
 
 The support is :mod:`qzo.models.support`'s, fitted on the train split and scaled by the val
-split, for each ``quantile`` (default 0.95 and 0.99). ``label_support.csv``/``.md`` give, per
-quantile, for QZO and QZO_calibrated as the run wrote them and for the test split's objects:
-the rows inside the support (distance ≤ 1) and outside; on a simulated sky also the true QSOs,
-the true purity and the long-period variables among them.
+split with the run's ``catalog.label_support`` settings, for each ``quantile`` (default 0.95
+and 0.99; the catalogs' ``label_distance`` uses the config's). ``label_support.csv``/``.md``
+give, per quantile, for QZO and QZO_calibrated as the run wrote them and for the test split's
+objects: the rows inside the support (distance ≤ 1) and outside; on a simulated sky also the
+true QSOs, the true purity and the long-period variables among them.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def support_rows(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = study_parser(__doc__)
-    parser.add_argument("--neighbours", type=int, default=5)
     parser.add_argument("--quantiles", type=float, nargs="+", default=[0.95, 0.99])
     args = parser.parse_args(argv)
-    study_config(args)  # the run's config must be valid
+    config, _ = study_config(args)
+    settings = config["catalog"]["label_support"]  # neighbours and sample size, as the run's
     labels = pd.read_parquet(
         args.results / "labels" / "training_set.parquet", columns=["objectid", "split"]
     )
@@ -77,16 +77,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         kinds = read_truth(simulated / "sources.parquet", simulated / "objects.parquet").kinds
     rows = []
     for quantile in args.quantiles:
-        support = fit_on_splits(labelled, neighbours=args.neighbours, quantile=quantile)
+        support = fit_on_splits(
+            labelled,
+            neighbours=settings["neighbours"],
+            quantile=quantile,
+            max_labelled=settings["max_labelled"],
+        )
         for name, ids in selections.items():
             distance = pd.Series(label_distance(support, features.loc[ids]), index=ids.to_numpy())
             rows.extend(support_rows(name, distance, quantile, kinds))
     args.out.mkdir(parents=True, exist_ok=True)
     caption = (
         f"The catalogs of {args.results} inside and outside the labelled set's support "
-        f"(qzo.models.support: distance to the {args.neighbours}th nearest train-split object, "
-        "in units of the val split's quantile of the same distance); on a simulated sky with "
-        "the true QSOs, purity and long-period variables."
+        f"(qzo.models.support: distance to the {settings['neighbours']}th nearest train-split "
+        "object, in units of the val split's quantile of the same distance); on a simulated sky "
+        "with the true QSOs, purity and long-period variables."
     )
     out = args.out / "label_support.md"
     write_table(pd.DataFrame(rows), out.with_suffix(".csv"), out, caption)

@@ -13,8 +13,9 @@ ZTF + WISE models, are XGBoost (the run's ``xgb`` settings) on the shallow light
 + ``mag_median``, and on those + WISE, trained on the train split and early-stopped on val.
 Table 1 (``table1.csv``/``.md``) scores the ZTF stand-in on the test split per data cut, as
 the workflow's Table 1 scores the catalog's ZTF model. Every object of the sky then gets both
-stand-ins' probabilities; the calibration is the workflow's (``qzo.models.calibration``, the
-run's ``calibration`` settings, written to ``calibration.json``), and so is the check
+stand-ins' probabilities and its ``label_distance`` (the run's ``catalog.label_support``); the
+calibration is the workflow's (``qzo.models.calibration``, the run's ``calibration`` settings,
+written to ``calibration.json``), and so is the check
 (``qzo.products.evaluate.calibration_table``: ``calibration.csv``/``.md``).
 """
 
@@ -27,7 +28,9 @@ import pandas as pd
 
 from qzo.config.settings import XGBSettings
 from qzo.models.calibration import apply_calibration, fit_calibration
+from qzo.models.support import fit_on_splits, label_distance
 from qzo.models.xgb import features_of, fit_classifier, predict_proba, probability_columns
+from qzo.products.catalog import LABEL_DISTANCE
 from qzo.products.evaluate import (
     SkyCounts,
     calibration_table,
@@ -67,6 +70,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     labelled = labels.merge(sky, on="objectid", validate="one_to_one")
     labelled["label"] = class_labels(labelled)
     labelled, sky = shallow_catalog_predictions(labelled, sky, settings)
+    support = config["catalog"]["label_support"]
+    fitted = fit_on_splits(
+        labelled,
+        neighbours=support["neighbours"],
+        quantile=support["quantile"],
+        max_labelled=support["max_labelled"],
+    )
+    sky[LABEL_DISTANCE] = label_distance(fitted, sky)
     cuts = {**config["evaluate"], **config["catalog"]}
     args.out.mkdir(parents=True, exist_ok=True)
     write_table(

@@ -102,3 +102,15 @@ def test_a_saved_support_measures_the_same_distances(tmp_path):
     assert (loaded.neighbours, loaded.quantile) == (4, 0.95)
     # The unit comes from the val rows alone: 5 % of them (3 of 60 per kind) lie beyond it.
     assert np.sum(label_distance(loaded, reference) > 1) == 6
+
+
+def test_a_sampled_support_keeps_its_unit_exact():
+    """With max_labelled the tree holds a sample, and the unit is measured against it: still
+    a share 1 − quantile of the reference objects beyond 1."""
+    rng = np.random.default_rng(7)
+    labelled, reference = objects(500, rng), objects(101, rng)
+    support = fit_label_support(labelled, reference, quantile=0.9, max_labelled=120)
+    assert support.spaces[True].tree.n == 120
+    assert np.sum(label_distance(support, reference) > 1) == 10
+    with pytest.raises(ValueError, match="max_labelled"):
+        fit_label_support(labelled, reference, neighbours=5, max_labelled=4)
