@@ -92,11 +92,13 @@ def xgb_train(
 def label_support(
     *, training_set: StrPath, features: str, settings: dict, support: StrPath
 ) -> dict:
-    """The labelled set's support (``qzo.models.support``): the train split's objects, its
-    unit from the val split's, with the config section ``catalog.label_support``
-    (``settings``), written to ``support``. The objects' feature rows come from the feature
-    tables of their shards (``features``: the path with a ``{shard}`` field). Returns how many
-    objects of each kind (with WISE or not) it holds and their units."""
+    """The labelled set's support (``qzo.models.support``): the train split's objects (a
+    sample of at most ``max_labelled`` of each kind), its unit from the val split's, with the
+    config section ``catalog.label_support`` (``settings``), written to ``support``. The
+    objects' feature rows come from the feature tables of their shards (``features``: the path
+    with a ``{shard}`` field). Returns how many objects of each kind (with WISE or not) it
+    holds and their units; a kind without train or val objects is logged as a warning, since
+    every object of that kind will lie outside."""
     labels = pq.read_table(training_set, columns=["objectid", "split", "shard"]).to_pandas()
     rows = read_features(features, labels, ["objectid", *SUPPORT_COLUMNS]).set_index("objectid")
     rows = rows.loc[labels["objectid"]].assign(split=labels["split"].to_numpy())
@@ -106,7 +108,15 @@ def label_support(
         quantile=settings["quantile"],
         max_labelled=settings["max_labelled"],
     )
-
+    for wise in (True, False):
+        if wise not in fitted.spaces:
+            log.warning(
+                "%s: no train- or val-split object %s an AllWISE counterpart; every object "
+                "%s one gets label_distance inf (outside the labels)",
+                training_set,
+                "with" if wise else "without",
+                "with" if wise else "without",
+            )
     save_label_support(fitted, support)
     summary = {
         ("with WISE" if wise else "without WISE"): {
