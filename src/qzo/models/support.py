@@ -30,29 +30,24 @@ from scipy.spatial import cKDTree
 from qzo.io import StrPath
 from qzo.io.atomic import atomic_path
 
-#: Light-curve statistics of the support space (``lc_*`` feature columns).
-LIGHT_CURVE_SUPPORT = [
+#: Light-curve statistics of the support space taken as log10 (positive, spanning decades).
+LOG_SUPPORT = (
     "lc_amplitude",
     "lc_standard_deviation",
     "lc_inter_percentile_range_10",
     "lc_chi2",
     "lc_eta_e",
     "lc_periodogram_period_0",
+)
+#: Every light-curve statistic of the support space (``lc_*`` feature columns).
+LIGHT_CURVE_SUPPORT = [
+    *LOG_SUPPORT,
     "lc_periodogram_period_s_to_n_0",
     "lc_skew",
     "lc_kurtosis",
     "lc_stetson_k",
     "lc_otsu_mean_diff",
 ]
-#: Those taken as log10 (positive and spanning decades).
-LOG_SUPPORT = {
-    "lc_amplitude",
-    "lc_standard_deviation",
-    "lc_inter_percentile_range_10",
-    "lc_chi2",
-    "lc_eta_e",
-    "lc_periodogram_period_0",
-}
 #: The AllWISE columns of the space, for objects with a counterpart.
 WISE_SUPPORT = ["wise_w1", "wise_w1_w2", "wise_w2_w3"]
 #: Every column the support needs.
@@ -152,7 +147,8 @@ def fit_on_splits(
     labelled: pd.DataFrame, *, neighbours: int, quantile: float, max_labelled: int | None = None
 ) -> LabelSupport:
     """:func:`fit_label_support` on the ``train`` rows of ``labelled`` (by its ``split``
-    column), the unit from its ``val`` rows."""
+    column), the unit from its ``val`` rows; the keywords are those of the config section
+    ``catalog.label_support``, so ``fit_on_splits(labelled, **section)`` fits it."""
     split = labelled["split"].to_numpy()
     return fit_label_support(
         labelled[split == "train"],

@@ -77,12 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kinds = read_truth(simulated / "sources.parquet", simulated / "objects.parquet").kinds
     rows = []
     for quantile in args.quantiles:
-        support = fit_on_splits(
-            labelled,
-            neighbours=settings["neighbours"],
-            quantile=quantile,
-            max_labelled=settings["max_labelled"],
-        )
+        support = fit_on_splits(labelled, **{**settings, "quantile": quantile})
         for name, ids in selections.items():
             distance = pd.Series(label_distance(support, features.loc[ids]), index=ids.to_numpy())
             rows.extend(support_rows(name, distance, quantile, kinds))

@@ -65,7 +65,7 @@ def test_objects_with_and_without_wise_meet_only_their_own_kind():
 def test_log_columns_and_missing_statistics():
     """Log columns are compared as log10 (a factor 10 is one unit of log); a missing statistic
     counts as the labelled median, so it neither helps nor hurts."""
-    assert LOG_SUPPORT <= set(LIGHT_CURVE_SUPPORT)
+    assert set(LOG_SUPPORT) <= set(LIGHT_CURVE_SUPPORT)
     rng = np.random.default_rng(4)
     labelled, reference = objects(300, rng), objects(100, rng)
     support = fit_label_support(labelled, reference, neighbours=1)
