@@ -36,7 +36,13 @@ def main() -> dict:
     objects = synthetic(N_OBJECTS, rng)
     settings = default_config()["catalog"]["label_support"]
     t0 = time.perf_counter()
-    support = fit_label_support(labelled, reference, **settings)
+    support = fit_label_support(
+        labelled,
+        reference,
+        neighbours=settings["neighbours"],
+        quantile=settings["quantile"],
+        max_labelled=settings["max_labelled"],
+    )
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     distance = label_distance(support, objects)

@@ -20,6 +20,7 @@ any population the spectroscopic targeting missed. The test here makes no use of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,18 +145,18 @@ def fit_label_support(
 
 
 def fit_on_splits(
-    labelled: pd.DataFrame, *, neighbours: int, quantile: float, max_labelled: int | None = None
+    labelled: pd.DataFrame, settings: Mapping[str, Any], quantile: float | None = None
 ) -> LabelSupport:
     """:func:`fit_label_support` on the ``train`` rows of ``labelled`` (by its ``split``
-    column), the unit from its ``val`` rows; the keywords are those of the config section
-    ``catalog.label_support``, so ``fit_on_splits(labelled, **section)`` fits it."""
+    column), the unit from its ``val`` rows, with the config section ``catalog.label_support``
+    (``settings``); ``quantile``, when given, in place of the section's."""
     split = labelled["split"].to_numpy()
     return fit_label_support(
         labelled[split == "train"],
         labelled[split == "val"],
-        neighbours=neighbours,
-        quantile=quantile,
-        max_labelled=max_labelled,
+        neighbours=settings["neighbours"],
+        quantile=settings["quantile"] if quantile is None else quantile,
+        max_labelled=settings["max_labelled"],
     )
 
 

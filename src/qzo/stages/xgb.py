@@ -102,7 +102,7 @@ def label_support(
     labels = pq.read_table(training_set, columns=["objectid", "split", "shard"]).to_pandas()
     rows = read_features(features, labels, ["objectid", *SUPPORT_COLUMNS]).set_index("objectid")
     rows = rows.loc[labels["objectid"]].assign(split=labels["split"].to_numpy())
-    fitted = fit_on_splits(rows, **settings)
+    fitted = fit_on_splits(rows, settings)
     for wise in (True, False):
         if wise not in fitted.spaces:
             log.warning(

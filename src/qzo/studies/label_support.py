@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kinds = read_truth(simulated / "sources.parquet", simulated / "objects.parquet").kinds
     rows = []
     for quantile in args.quantiles:
-        support = fit_on_splits(labelled, **{**settings, "quantile": quantile})
+        support = fit_on_splits(labelled, settings, quantile)
         for name, ids in selections.items():
             distance = pd.Series(label_distance(support, features.loc[ids]), index=ids.to_numpy())
             rows.extend(support_rows(name, distance, quantile, kinds))

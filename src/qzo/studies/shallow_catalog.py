@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     labelled = labels.merge(sky, on="objectid", validate="one_to_one")
     labelled["label"] = class_labels(labelled)
     labelled, sky = shallow_catalog_predictions(labelled, sky, settings)
-    fitted = fit_on_splits(labelled, **config["catalog"]["label_support"])
+    fitted = fit_on_splits(labelled, config["catalog"]["label_support"])
     sky[LABEL_DISTANCE] = label_distance(fitted, sky)
     cuts = {**config["evaluate"], **config["catalog"]}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -94,7 +94,8 @@ def test_a_saved_support_measures_the_same_distances(tmp_path):
     labelled = pd.concat([objects(150, rng), objects(150, rng, wise=False)], ignore_index=True)
     reference = pd.concat([objects(60, rng), objects(60, rng, wise=False)], ignore_index=True)
     labelled["split"], reference["split"] = "train", "val"
-    support = fit_on_splits(pd.concat([labelled, reference]), neighbours=4, quantile=0.95)
+    settings = {"neighbours": 4, "quantile": 0.95, "max_labelled": None}
+    support = fit_on_splits(pd.concat([labelled, reference]), settings)
     save_label_support(support, tmp_path / "support.npz")
     loaded = load_label_support(tmp_path / "support.npz")
     probe = pd.concat([objects(20, rng), objects(20, rng, wise=False)], ignore_index=True)
